@@ -1,0 +1,96 @@
+//! `POST /task` sends a task to a worker over `wasmcloud:messaging` and
+//! answers with the worker's reply.
+//!
+//! ```text
+//! POST /task  {"worker": "leet", "payload": "Hello World"}  ->  200 H3110 W0r1d
+//! ```
+//!
+//! The payload goes to subject `tasks.<worker>` as a request; whichever
+//! component subscribes to that subject (task-leet, in this repository)
+//! answers on the reply subject, and its answer becomes the response body.
+
+mod error;
+mod task;
+
+mod bindings {
+    // The generated import glue needs `unsafe`; the rest of the crate may not.
+    #![allow(unsafe_code)]
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "wasmcloud:templates/http-api",
+        generate_all,
+    });
+}
+
+use bindings::wasmcloud::messaging::consumer;
+use error::ApiError;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
+use wstd::time::Instant;
+
+/// Requests larger than this are refused with 413 before they are parsed.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a worker has to answer, in milliseconds.
+const REPLY_TIMEOUT_MS: u32 = 5000;
+
+#[wstd::http_server]
+async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+    let outcome = match (request.uri().path(), request.method()) {
+        ("/task", &Method::POST) => send_task(request).await,
+        ("/task", _) => Err(ApiError::method_not_allowed("POST")),
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not found")),
+    };
+    match outcome {
+        Ok(reply) => Ok(Response::builder()
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(reply.into())?),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn send_task(request: Request<Body>) -> Result<Vec<u8>, ApiError> {
+    let body = read_body(request.into_body()).await?;
+    let task = task::Task::parse(&body)?;
+
+    let started = Instant::now();
+    match consumer::request(&task.subject(), task.payload.as_bytes(), REPLY_TIMEOUT_MS) {
+        Ok(reply) => Ok(reply.body),
+        Err(message) => {
+            // The broker reports every failure as a string; only the clock
+            // tells a timeout apart reliably from "nobody is subscribed".
+            let status = if started.elapsed().as_millis() >= u128::from(REPLY_TIMEOUT_MS) {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            let worker = &task.worker;
+            Err(ApiError::new(
+                status,
+                format!("worker {worker} did not answer: {message}"),
+            ))
+        }
+    }
+}
+
+/// Reads the whole body, refusing it (413) once it passes `MAX_BODY_BYTES`,
+/// so an oversized upload is never held in memory.
+async fn read_body(body: Body) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body is over 64 KiB");
+    if body
+        .content_length()
+        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    match Limited::new(body.into_boxed_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "could not read the request body",
+        )),
+    }
+}
