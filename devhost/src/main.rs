@@ -1,1 +1,58 @@
-fn main() {}
+//! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build]`: serve a project
+//! until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Run a wasmCloud project's components locally, the way `wash dev` does.
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The project directory, holding .wash/config.yaml.
+    #[arg(short = 'C', value_name = "DIR", default_value = ".")]
+    project_dir: PathBuf,
+
+    /// Where to listen (overrides dev.address; default 127.0.0.1:8000).
+    #[arg(long, value_name = "IP:PORT")]
+    address: Option<SocketAddr>,
+
+    /// Skip build.command and load the component files as they are.
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the causes on one line: "invalid ...: reason".
+            eprintln!("devhost: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let host = devhost::start(devhost::Options {
+        project_dir: args.project_dir,
+        address: args.address,
+        build: !args.no_build,
+        ..Default::default()
+    })
+    .await?;
+
+    let url = format!("http://{}", host.local_addr());
+    match host.http_component() {
+        Some(name) => println!("devhost: serving {name} on {url}"),
+        None => println!("devhost: listening on {url} (no component serves HTTP)"),
+    }
+
+    tokio::signal::ctrl_c().await?;
+    host.shutdown().await;
+    Ok(())
+}

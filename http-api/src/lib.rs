@@ -94,3 +94,35 @@ async fn read_body(body: Body) -> Result<Vec<u8>, ApiError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_lite::{future::block_on, stream};
+
+    /// A body that arrives in pieces, with no length announced up front.
+    fn streamed(chunks: usize, chunk_len: usize) -> Body {
+        let chunk = vec![b'x'; chunk_len];
+        Body::from_stream(stream::iter(std::iter::repeat_n(chunk, chunks)))
+    }
+
+    #[test]
+    fn body_within_the_limit_is_read_whole() {
+        let body = block_on(read_body(Body::from(vec![b'x'; MAX_BODY_BYTES]))).unwrap();
+        assert_eq!(body.len(), MAX_BODY_BYTES);
+        let body = block_on(read_body(streamed(8, 1024))).unwrap();
+        assert_eq!(body.len(), 8 * 1024);
+    }
+
+    #[test]
+    fn body_announced_over_the_limit_is_too_large() {
+        let error = block_on(read_body(Body::from(vec![b'x'; MAX_BODY_BYTES + 1]))).unwrap_err();
+        assert_eq!(error.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn body_streamed_over_the_limit_is_too_large() {
+        let error = block_on(read_body(streamed(65, 1024))).unwrap_err();
+        assert_eq!(error.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading `.wash/config.yaml`, the file `wash dev` reads.
+//!
+//! Keys are spelled exactly as wash spells them. Unknown keys are ignored,
+//! as wash ignores them, so a misspelled key is silently without effect.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// A component's configuration: what `wasi:config/store` hands it.
+pub type ConfigMap = BTreeMap<String, String>;
+
+/// Where the config lives, relative to the project directory.
+pub const CONFIG_FILE: &str = ".wash/config.yaml";
+
+/// The whole `.wash/config.yaml` file.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProjectConfig {
+    pub version: Option<String>,
+    #[serde(default)]
+    pub build: BuildConfig,
+    #[serde(default)]
+    pub dev: DevConfig,
+    #[serde(default)]
+    pub workload: WorkloadConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BuildConfig {
+    /// Run through `sh -c` in the project directory.
+    pub command: Option<String>,
+    /// The built component, served first (relative to the project directory).
+    pub component_path: Option<PathBuf>,
+    /// Extra environment variables for the build command.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DevConfig {
+    /// `IP:PORT`, kept as text so a bad value gets our own error message.
+    pub address: Option<String>,
+    #[serde(default)]
+    pub components: Vec<DevComponent>,
+    /// NATS server for messaging and key-value in wash; unused by devhost yet.
+    pub data_nats_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DevComponent {
+    pub name: String,
+    /// The component file (relative to the project directory).
+    pub file: Option<PathBuf>,
+    /// An OCI reference; wash can pull it, devhost cannot.
+    pub image: Option<String>,
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkloadConfig {
+    /// Applies to every component; a component's own `config` wins per key.
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+/// One component to load, in manifest order, with its config already merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentSpec {
+    pub name: String,
+    /// Absolute, or relative to the current directory: ready to open.
+    pub file: PathBuf,
+    pub config: ConfigMap,
+}
+
+impl ProjectConfig {
+    /// Reads `<project_dir>/.wash/config.yaml`.
+    pub fn load(project_dir: &Path) -> anyhow::Result<Self> {
+        let path = project_dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("invalid {}", path.display()))
+    }
+
+    /// Parses the YAML text of a config file and checks the values devhost
+    /// relies on, so that mistakes are reported before anything starts.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let config: ProjectConfig = serde_yaml_ng::from_str(text)?;
+        config.address()?;
+        for component in &config.dev.components {
+            if component.name.trim().is_empty() {
+                bail!("dev.components: every component needs a `name`");
+            }
+            if component.file.is_none() {
+                match &component.image {
+                    Some(image) => bail!(
+                        "dev.components `{}`: `image: {image}` needs wash; devhost only loads `file`",
+                        component.name
+                    ),
+                    None => bail!("dev.components `{}`: `file` is missing", component.name),
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// `dev.address` as a socket address, if set.
+    pub fn address(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match &self.dev.address {
+            None => Ok(None),
+            Some(text) => match text.trim().parse() {
+                Ok(address) => Ok(Some(address)),
+                Err(_) => bail!("dev.address must be IP:PORT (like 127.0.0.1:8000), got `{text}`"),
+            },
+        }
+    }
+
+    /// The components to run, in manifest order: the built component first
+    /// (named after its file), then each `dev.components` entry.
+    pub fn components(&self, project_dir: &Path) -> Vec<ComponentSpec> {
+        let mut specs = Vec::new();
+        if let Some(path) = &self.build.component_path {
+            specs.push(ComponentSpec {
+                name: name_from_file(path),
+                file: project_dir.join(path),
+                config: self.workload.config.clone(),
+            });
+        }
+        for component in &self.dev.components {
+            // `parse` has checked that every entry has a file.
+            let Some(file) = &component.file else {
+                continue;
+            };
+            specs.push(ComponentSpec {
+                name: component.name.clone(),
+                file: project_dir.join(file),
+                config: overlay(&self.workload.config, &component.config),
+            });
+        }
+        specs
+    }
+}
+
+/// `target/.../http_api.wasm` -> `http-api`: Cargo turns the package's `-`
+/// into `_` in file names, so this recovers the package name.
+fn name_from_file(path: &Path) -> String {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().replace('_', "-"))
+        .unwrap_or_else(|| "component".to_string())
+}
+
+/// `base` with every key of `own` laid over it.
+fn overlay(base: &ConfigMap, own: &ConfigMap) -> ConfigMap {
+    let mut merged = base.clone();
+    merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOT_CONFIG: &str = r#"
+version: 2.0.0
+build:
+  command: cargo build --target wasm32-wasip2 --release
+  component_path: target/wasm32-wasip2/release/http_api.wasm
+  env:
+    RUSTFLAGS: -Dwarnings
+dev:
+  address: 127.0.0.1:9000
+  data_nats_url: nats://127.0.0.1:4222
+  components:
+    - name: task-leet
+      file: target/wasm32-wasip2/release/task_leet.wasm
+      config:
+        subscriptions: tasks.leet,tasks.task-leet
+        greeting: hi from task-leet
+workload:
+  config:
+    greeting: hello
+    mode: dev
+some_future_key: ignored
+"#;
+
+    #[test]
+    fn parses_every_key_wash_reads() {
+        let config = ProjectConfig::parse(ROOT_CONFIG).unwrap();
+        assert_eq!(config.version.as_deref(), Some("2.0.0"));
+        assert_eq!(
+            config.build.command.as_deref(),
+            Some("cargo build --target wasm32-wasip2 --release")
+        );
+        assert_eq!(config.build.env["RUSTFLAGS"], "-Dwarnings");
+        assert_eq!(
+            config.address().unwrap(),
+            Some("127.0.0.1:9000".parse().unwrap())
+        );
+        assert_eq!(
+            config.dev.data_nats_url.as_deref(),
+            Some("nats://127.0.0.1:4222")
+        );
+    }
+
+    #[test]
+    fn built_component_comes_first_and_component_config_wins() {
+        let config = ProjectConfig::parse(ROOT_CONFIG).unwrap();
+        let specs = config.components(Path::new("/project"));
+        assert_eq!(specs.len(), 2);
+
+        assert_eq!(specs[0].name, "http-api");
+        assert_eq!(
+            specs[0].file,
+            Path::new("/project/target/wasm32-wasip2/release/http_api.wasm")
+        );
+        assert_eq!(specs[0].config, config.workload.config);
+
+        assert_eq!(specs[1].name, "task-leet");
+        assert_eq!(specs[1].config["greeting"], "hi from task-leet");
+        assert_eq!(specs[1].config["mode"], "dev");
+        assert_eq!(
+            specs[1].config["subscriptions"],
+            "tasks.leet,tasks.task-leet"
+        );
+    }
+
+    #[test]
+    fn minimal_config_has_no_address_and_one_component() {
+        let config = ProjectConfig::parse("build:\n  component_path: a_b.wasm\n").unwrap();
+        assert_eq!(config.address().unwrap(), None);
+        let specs = config.components(Path::new("p"));
+        assert_eq!(specs.len(), 1);
+        assert_eq!(specs[0].name, "a-b");
+        assert!(specs[0].config.is_empty());
+    }
+
+    #[test]
+    fn empty_config_has_no_components() {
+        // Valid YAML; `start` then reports that there is nothing to run.
+        let config = ProjectConfig::parse("").unwrap();
+        assert!(config.components(Path::new(".")).is_empty());
+    }
+
+    #[test]
+    fn bad_address_is_rejected() {
+        for address in ["localhost:8000", "8000", "127.0.0.1", "127.0.0.1:99999"] {
+            let text = format!("dev:\n  address: \"{address}\"\n");
+            let error = ProjectConfig::parse(&text).unwrap_err();
+            assert!(error.to_string().contains("IP:PORT"), "{address}: {error}");
+        }
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_error_not_a_panic() {
+        assert!(ProjectConfig::parse("dev: [unclosed").is_err());
+        assert!(ProjectConfig::parse("dev:\n  components: 42\n").is_err());
+        // Config values are strings; wash rejects other types too.
+        assert!(ProjectConfig::parse("workload:\n  config:\n    a: [1]\n").is_err());
+    }
+
+    #[test]
+    fn component_without_file_is_rejected() {
+        let error = ProjectConfig::parse("dev:\n  components:\n    - name: x\n").unwrap_err();
+        assert!(error.to_string().contains("`file` is missing"), "{error}");
+
+        let text = "dev:\n  components:\n    - name: x\n      image: ghcr.io/a/b:1\n";
+        let error = ProjectConfig::parse(text).unwrap_err();
+        assert!(error.to_string().contains("needs wash"), "{error}");
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let dir = std::env::temp_dir().join("devhost-config-test-missing");
+        let error = ProjectConfig::load(&dir).unwrap_err();
+        assert!(error.to_string().contains(".wash/config.yaml"), "{error:#}");
+    }
+}

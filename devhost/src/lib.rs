@@ -1,0 +1,44 @@
+//! devhost: a native dev host on Wasmtime that runs the templates the way
+//! `wash dev` does.
+//!
+//! It reads a project's `.wash/config.yaml`, runs the build command, and
+//! serves HTTP from the first component that exports
+//! `wasi:http/incoming-handler`, linking every component with:
+//!
+//! - WASI (p2) and `wasi:http`, with outgoing HTTP requests denied;
+//! - `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
+//!   shared by all instances;
+//! - `wasi:config/store@0.2.0-rc.1`: each component's config map;
+//! - `wasmcloud:messaging@0.2.0`: an in-process broker.
+//!
+//! Every HTTP request and every message gets a fresh instance, with a time
+//! limit. To run it from a program or a test:
+//!
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! let host = devhost::start(devhost::Options {
+//!     project_dir: "kv-counter".into(),
+//!     address: Some("127.0.0.1:0".parse()?),
+//!     build: false,
+//!     ..Default::default()
+//! })
+//! .await?;
+//! println!("listening on {}", host.local_addr());
+//! host.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod bindings;
+mod build_command;
+pub mod config;
+mod host;
+mod http;
+mod keyvalue;
+mod messaging;
+mod runtime;
+mod state;
+mod subject;
+mod wasi_config;
+
+pub use host::{DEFAULT_ADDRESS, DEFAULT_REQUEST_TIMEOUT, Options, RunningHost, start};

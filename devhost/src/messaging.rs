@@ -1,0 +1,375 @@
+//! `wasmcloud:messaging@0.2.0` as an in-process broker.
+//!
+//! Components that export `wasmcloud:messaging/handler` subscribe to the
+//! subject patterns in their `subscriptions` config. `consumer::publish`
+//! runs every matching handler; `consumer::request` runs one of them with a
+//! fresh `_INBOX.<id>` reply subject and waits for the message published to
+//! that inbox, as NATS request/reply does. Every delivery runs in a fresh
+//! instance on its own task.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::bindings::MessageHandlerPre;
+use crate::bindings::messaging_types::BrokerMessage;
+use crate::bindings::{consumer, messaging_types};
+use crate::runtime::Runtime;
+use crate::state::{ComponentInfo, ComponentState};
+use crate::subject::SubjectPattern;
+
+/// A component that handles messages on the subjects it subscribes to.
+pub struct Subscriber {
+    pub component: Arc<ComponentInfo>,
+    pub patterns: Vec<SubjectPattern>,
+    pub handler: MessageHandlerPre<ComponentState>,
+}
+
+impl Subscriber {
+    fn wants(&self, subject: &str) -> bool {
+        self.patterns.iter().any(|pattern| pattern.matches(subject))
+    }
+}
+
+#[derive(Default)]
+pub struct Broker {
+    subscribers: Vec<Arc<Subscriber>>,
+    inboxes: Inboxes,
+    next_inbox_id: AtomicU64,
+    /// Spreads requests over several matching subscribers, like a NATS
+    /// queue group.
+    next_pick: AtomicUsize,
+}
+
+/// What a handler call ended with: `Err` if it trapped or ran out of time,
+/// `Ok(Err(message))` if the handler itself returned an error.
+type HandlerOutcome = anyhow::Result<Result<(), String>>;
+
+impl Broker {
+    pub fn new(subscribers: Vec<Subscriber>) -> Self {
+        Self {
+            subscribers: subscribers.into_iter().map(Arc::new).collect(),
+            ..Self::default()
+        }
+    }
+
+    fn matching(&self, subject: &str) -> Vec<Arc<Subscriber>> {
+        self.subscribers
+            .iter()
+            .filter(|subscriber| subscriber.wants(subject))
+            .cloned()
+            .collect()
+    }
+
+    fn new_inbox(&self) -> String {
+        let id = self.next_inbox_id.fetch_add(1, Ordering::Relaxed);
+        format!("_INBOX.{id}")
+    }
+}
+
+/// `consumer::request`: send to one subscriber and wait for its reply.
+pub async fn request(
+    runtime: &Arc<Runtime>,
+    subject: String,
+    body: Vec<u8>,
+    timeout_ms: u32,
+) -> Result<BrokerMessage, String> {
+    let broker = &runtime.broker;
+    let candidates = broker.matching(&subject);
+    if candidates.is_empty() {
+        return Err(format!("no subscriber for subject {subject}"));
+    }
+    let pick = broker.next_pick.fetch_add(1, Ordering::Relaxed) % candidates.len();
+    let subscriber = Arc::clone(&candidates[pick]);
+
+    // Register the inbox before the handler can possibly reply to it.
+    let inbox = broker.new_inbox();
+    let mut waiter = broker.inboxes.register(inbox.clone());
+    let message = BrokerMessage {
+        subject: subject.clone(),
+        body,
+        reply_to: Some(inbox),
+    };
+    let name = subscriber.component.name.clone();
+    let task = tokio::spawn(run_handler(Arc::clone(runtime), subscriber, message));
+    let outcome = async move {
+        match task.await {
+            Ok(outcome) => outcome,
+            // The task panicked or was cancelled.
+            Err(join_error) => Err(anyhow::Error::from(join_error)),
+        }
+    };
+
+    let timeout = Duration::from_millis(u64::from(timeout_ms));
+    wait_for_reply(&mut waiter, outcome, &name, &subject, timeout).await
+}
+
+/// `consumer::publish`: a reply to a waiting request goes to that request;
+/// anything else goes to every matching subscriber. Nobody listening is not
+/// an error (fire and forget, as in NATS).
+pub fn publish(runtime: &Arc<Runtime>, message: BrokerMessage) {
+    let Some(message) = runtime.broker.inboxes.deliver(message) else {
+        return;
+    };
+    for subscriber in runtime.broker.matching(&message.subject) {
+        let runtime = Arc::clone(runtime);
+        let message = message.clone();
+        tokio::spawn(async move {
+            let name = subscriber.component.name.clone();
+            let subject = message.subject.clone();
+            match run_handler(runtime, subscriber, message).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    eprintln!(
+                        "devhost: {name} returned an error for a message on {subject}: {error}"
+                    );
+                }
+                Err(error) => {
+                    eprintln!("devhost: {name} failed on a message on {subject}: {error:#}");
+                }
+            }
+        });
+    }
+}
+
+/// Hands one message straight to a subscriber of its subject and returns
+/// what the handler returned: its `Err`, or a trap as an `Err`. Unlike
+/// `request`, the message is delivered as given, even without `reply_to`.
+pub async fn deliver(runtime: &Arc<Runtime>, message: BrokerMessage) -> Result<(), String> {
+    let Some(subscriber) = runtime.broker.matching(&message.subject).into_iter().next() else {
+        return Err(format!("no subscriber for subject {}", message.subject));
+    };
+    let name = subscriber.component.name.clone();
+    match run_handler(Arc::clone(runtime), subscriber, message).await {
+        Ok(outcome) => outcome,
+        Err(error) => Err(format!("handler {name} failed: {error:#}")),
+    }
+}
+
+/// Runs `handle-message` in a fresh instance of `subscriber`.
+async fn run_handler(
+    runtime: Arc<Runtime>,
+    subscriber: Arc<Subscriber>,
+    message: BrokerMessage,
+) -> HandlerOutcome {
+    let mut store = runtime.new_store(&subscriber.component);
+    runtime
+        .limit_time(async {
+            let instance = subscriber.handler.instantiate_async(&mut store).await?;
+            instance
+                .wasmcloud_messaging_handler()
+                .call_handle_message(&mut store, &message)
+                .await
+        })
+        .await
+}
+
+/// Waits for the first message on the waiter's inbox. The handler's own end
+/// matters too: its `Err` before any reply is the request's answer, and so
+/// is a trap. If it returns `Ok` without replying, someone else may still
+/// reply, so the wait goes on until `timeout`.
+async fn wait_for_reply(
+    waiter: &mut ReplyWaiter<'_>,
+    handler: impl Future<Output = HandlerOutcome>,
+    handler_name: &str,
+    subject: &str,
+    timeout: Duration,
+) -> Result<BrokerMessage, String> {
+    let mut handler = std::pin::pin!(handler);
+    let mut handler_done = false;
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+
+    loop {
+        tokio::select! {
+            reply = &mut waiter.reply => {
+                return reply.map_err(|_| format!("reply inbox for {subject} was closed"));
+            }
+            outcome = &mut handler, if !handler_done => {
+                // A handler may reply and then fail; the reply, sent before
+                // the handler ended, is the answer then.
+                if let Ok(reply) = waiter.reply.try_recv() {
+                    return Ok(reply);
+                }
+                match outcome {
+                    Ok(Ok(())) => handler_done = true,
+                    Ok(Err(message)) => return Err(message),
+                    Err(error) => return Err(format!("handler {handler_name} failed: {error:#}")),
+                }
+            }
+            _ = &mut deadline => {
+                return Err(format!(
+                    "request to {subject} timed out after {} ms",
+                    timeout.as_millis()
+                ));
+            }
+        }
+    }
+}
+
+/// Requests waiting for a reply, by inbox subject.
+#[derive(Default)]
+struct Inboxes {
+    waiting: Mutex<HashMap<String, oneshot::Sender<BrokerMessage>>>,
+}
+
+impl Inboxes {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, oneshot::Sender<BrokerMessage>>> {
+        // Nothing panics while holding the lock; a poisoned map is still fine.
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn register(&self, inbox: String) -> ReplyWaiter<'_> {
+        let (sender, reply) = oneshot::channel();
+        self.lock().insert(inbox.clone(), sender);
+        ReplyWaiter {
+            inboxes: self,
+            inbox,
+            reply,
+        }
+    }
+
+    /// Hands `message` to the request waiting on its subject. Gives the
+    /// message back if no request is waiting there.
+    fn deliver(&self, message: BrokerMessage) -> Option<BrokerMessage> {
+        let Some(sender) = self.lock().remove(&message.subject) else {
+            return Some(message);
+        };
+        // The request may have just given up; then the reply is dropped.
+        let _ = sender.send(message);
+        None
+    }
+}
+
+/// One request's claim on an inbox; dropping it (the request answered,
+/// failed, timed out or was cancelled) unregisters the inbox.
+struct ReplyWaiter<'a> {
+    inboxes: &'a Inboxes,
+    inbox: String,
+    reply: oneshot::Receiver<BrokerMessage>,
+}
+
+impl Drop for ReplyWaiter<'_> {
+    fn drop(&mut self) {
+        self.inboxes.lock().remove(&self.inbox);
+    }
+}
+
+impl messaging_types::Host for ComponentState {}
+
+impl consumer::Host for ComponentState {
+    async fn request(
+        &mut self,
+        subject: String,
+        body: Vec<u8>,
+        timeout_ms: u32,
+    ) -> wasmtime::Result<Result<BrokerMessage, String>> {
+        Ok(request(&self.runtime, subject, body, timeout_ms).await)
+    }
+
+    async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
+        publish(&self.runtime, message);
+        Ok(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::anyhow;
+
+    fn reply(subject: &str, body: &str) -> BrokerMessage {
+        BrokerMessage {
+            subject: subject.to_string(),
+            body: body.as_bytes().to_vec(),
+            reply_to: None,
+        }
+    }
+
+    async fn wait(
+        inboxes: &Inboxes,
+        handler: impl Future<Output = HandlerOutcome>,
+        timeout_ms: u64,
+    ) -> Result<BrokerMessage, String> {
+        let mut waiter = inboxes.register("_INBOX.1".to_string());
+        let timeout = Duration::from_millis(timeout_ms);
+        wait_for_reply(&mut waiter, handler, "worker", "tasks.x", timeout).await
+    }
+
+    #[tokio::test]
+    async fn reply_is_returned_and_inbox_cleaned_up() {
+        let inboxes = Inboxes::default();
+        let handler = async {
+            assert!(inboxes.deliver(reply("_INBOX.1", "done")).is_none());
+            Ok(Ok(()))
+        };
+        let message = wait(&inboxes, handler, 1000).await.unwrap();
+        assert_eq!(message.body, b"done");
+        assert!(inboxes.lock().is_empty());
+        // A late second reply finds no waiter and is given back.
+        assert!(inboxes.deliver(reply("_INBOX.1", "late")).is_some());
+    }
+
+    #[tokio::test]
+    async fn reply_wins_over_a_handler_error_after_it() {
+        let inboxes = Inboxes::default();
+        let handler = async {
+            inboxes.deliver(reply("_INBOX.1", "done"));
+            Ok(Err("oops".to_string()))
+        };
+        assert_eq!(wait(&inboxes, handler, 1000).await.unwrap().body, b"done");
+    }
+
+    #[tokio::test]
+    async fn handler_error_without_reply_is_the_answer() {
+        let inboxes = Inboxes::default();
+        let handler = async { Ok(Err("missing reply_to".to_string())) };
+        let error = wait(&inboxes, handler, 1000).await.unwrap_err();
+        assert_eq!(error, "missing reply_to");
+        assert!(inboxes.lock().is_empty());
+    }
+
+    #[tokio::test]
+    async fn handler_trap_names_the_handler() {
+        let inboxes = Inboxes::default();
+        let handler = async { Err(anyhow!("wasm trap: unreachable")) };
+        let error = wait(&inboxes, handler, 1000).await.unwrap_err();
+        assert_eq!(error, "handler worker failed: wasm trap: unreachable");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_reply_times_out_and_cleans_up() {
+        let inboxes = Inboxes::default();
+        let error = wait(&inboxes, std::future::pending(), 250)
+            .await
+            .unwrap_err();
+        assert_eq!(error, "request to tasks.x timed out after 250 ms");
+        assert!(inboxes.lock().is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn handler_ok_without_reply_still_times_out() {
+        let inboxes = Inboxes::default();
+        let error = wait(&inboxes, async { Ok(Ok(())) }, 100).await.unwrap_err();
+        assert!(error.contains("timed out"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn request_without_subscribers_fails_at_once() {
+        let runtime = Arc::new(Runtime {
+            engine: wasmtime::Engine::default(),
+            keyvalue: Default::default(),
+            broker: Broker::default(),
+            time_limit: Duration::from_secs(1),
+        });
+        let error = request(&runtime, "tasks.x".to_string(), Vec::new(), 60_000)
+            .await
+            .unwrap_err();
+        assert_eq!(error, "no subscriber for subject tasks.x");
+        // Publishing to nobody is fine.
+        publish(&runtime, reply("tasks.x", "hello"));
+    }
+}

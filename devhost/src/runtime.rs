@@ -1,0 +1,190 @@
+//! The Wasmtime engine and what all instances share, plus the time limit
+//! every call into a component runs under.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::anyhow;
+use wasmtime::{Engine, Store, UpdateDeadline};
+
+use crate::keyvalue::KeyValueStore;
+use crate::messaging::Broker;
+use crate::state::{ComponentInfo, ComponentState};
+
+/// How often the engine's epoch advances: the granularity of the time limit
+/// and how often a busy guest yields to other tasks.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+pub struct Runtime {
+    pub engine: Engine,
+    pub keyvalue: KeyValueStore,
+    pub broker: Broker,
+    /// The longest one HTTP request or one message handler may run.
+    pub time_limit: Duration,
+}
+
+impl Runtime {
+    /// A fresh store for one instance of `component`, with its deadline set.
+    pub fn new_store(self: &Arc<Self>, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+        let state = ComponentState::new(Arc::clone(component), Arc::clone(self));
+        let mut store = Store::new(&self.engine, state);
+
+        // Each epoch tick the guest yields to the async executor (so a busy
+        // loop cannot starve other requests on the same thread) until the
+        // deadline has passed; then the guest traps.
+        let deadline = Instant::now() + self.time_limit;
+        let limit = self.time_limit;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Error::msg(time_limit_message(limit)))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+
+    /// Runs `call` (instantiating and calling a component) under the time
+    /// limit. The epoch deadline stops a guest that computes too long; this
+    /// timeout also stops one that waits too long on the host (a slow
+    /// message request, for example).
+    pub async fn limit_time<T>(
+        &self,
+        call: impl Future<Output = wasmtime::Result<T>>,
+    ) -> anyhow::Result<T> {
+        match tokio::time::timeout(self.time_limit, call).await {
+            Ok(result) => Ok(result?),
+            Err(_elapsed) => Err(anyhow!(time_limit_message(self.time_limit))),
+        }
+    }
+}
+
+fn time_limit_message(limit: Duration) -> String {
+    format!("exceeded the time limit of {limit:?}")
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on a plain thread, so it
+/// keeps ticking even when guests keep every async worker busy. Stops when
+/// dropped.
+pub struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    pub fn start(engine: Engine) -> anyhow::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("devhost-epoch".to_string())
+            .spawn(move || {
+                while !stop_flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // The thread only sleeps and ticks; it cannot have panicked.
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::Broker;
+
+    /// `(module (func (export "run") (loop (br 0))))`: a guest that never
+    /// returns and never calls the host, written out as binary so the tests
+    /// need no WAT parser.
+    const RUNAWAY_MODULE: &[u8] = &[
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: func() -> ()
+        0x03, 0x02, 0x01, 0x00, // function section: one func of type 0
+        0x07, 0x07, 0x01, 0x03, b'r', b'u', b'n', 0x00, 0x00, // export "run"
+        0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0
+    ];
+
+    fn test_runtime(time_limit: Duration) -> Arc<Runtime> {
+        Arc::new(Runtime {
+            engine: crate::host::new_engine().unwrap(),
+            keyvalue: KeyValueStore::default(),
+            broker: Broker::default(),
+            time_limit,
+        })
+    }
+
+    fn component() -> Arc<ComponentInfo> {
+        Arc::new(ComponentInfo {
+            name: "runaway".to_string(),
+            config: Default::default(),
+        })
+    }
+
+    async fn run_forever(store: &mut Store<ComponentState>) -> wasmtime::Result<()> {
+        let module = wasmtime::Module::new(store.engine(), RUNAWAY_MODULE)?;
+        let instance = wasmtime::Linker::new(store.engine())
+            .instantiate_async(&mut *store, &module)
+            .await?;
+        let run = instance.get_typed_func::<(), ()>(&mut *store, "run")?;
+        run.call_async(&mut *store, ()).await
+    }
+
+    #[tokio::test]
+    async fn epoch_deadline_stops_a_busy_guest() {
+        let runtime = test_runtime(Duration::from_millis(200));
+        let _ticker = EpochTicker::start(runtime.engine.clone()).unwrap();
+        let mut store = runtime.new_store(&component());
+
+        let started = Instant::now();
+        // No tokio timeout here: only the epoch deadline can end this call.
+        let error = run_forever(&mut store).await.unwrap_err();
+        assert!(
+            format!("{error:?}").contains("exceeded the time limit of 200ms"),
+            "{error:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn a_busy_guest_yields_to_other_tasks() {
+        // On this single-threaded runtime the timer task below gets to run
+        // while the guest loops only if the guest yields.
+        let runtime = test_runtime(Duration::from_millis(500));
+        let _ticker = EpochTicker::start(runtime.engine.clone()).unwrap();
+        let mut store = runtime.new_store(&component());
+
+        let started = Instant::now();
+        let timer = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            started.elapsed()
+        };
+        let (guest, timer_done) = tokio::join!(run_forever(&mut store), timer);
+        assert!(guest.is_err());
+        assert!(timer_done < Duration::from_millis(300), "{timer_done:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn limit_time_stops_a_call_waiting_on_the_host() {
+        let runtime = test_runtime(Duration::from_millis(300));
+        let error = runtime
+            .limit_time(std::future::pending::<wasmtime::Result<()>>())
+            .await
+            .unwrap_err();
+        assert_eq!(error.to_string(), "exceeded the time limit of 300ms");
+    }
+}

@@ -1,0 +1,121 @@
+//! The `devhost` binary: it serves and logs, and it fails with a clear
+//! message and a non-zero exit on a bad setup.
+
+use crate::common::{build_components, workspace_root};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+fn devhost() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
+    command
+        .current_dir(workspace_root())
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+fn fails_with(output: Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exited 0; stderr: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "stderr lacks {expected:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn serves_the_root_project_and_logs_each_request() {
+    build_components();
+    let mut child = devhost()
+        .args(["--no-build", "--address", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    stdout.read_line(&mut banner).unwrap();
+    // "devhost: serving http-api on http://127.0.0.1:PORT"
+    let url = banner.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(
+        banner.starts_with("devhost: serving http-api on http://127.0.0.1:"),
+        "{banner}"
+    );
+
+    let output = Command::new("curl")
+        .args([
+            "-s",
+            "--data",
+            r#"{"payload":"Hello World"}"#,
+            &format!("{url}/task"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "H3110 W0r1d");
+
+    let mut log = String::new();
+    stdout.read_line(&mut log).unwrap();
+    assert!(log.starts_with("POST /task 200 "), "{log}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_missing_config_is_a_clear_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = devhost()
+        .arg("-C")
+        .arg(empty.path())
+        .arg("--no-build")
+        .output()
+        .unwrap();
+    fails_with(output, ".wash/config.yaml");
+}
+
+#[test]
+fn an_invalid_config_is_a_clear_error() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join(".wash")).unwrap();
+    std::fs::write(project.path().join(".wash/config.yaml"), "dev: [unclosed").unwrap();
+    let output = devhost()
+        .arg("-C")
+        .arg(project.path())
+        .arg("--no-build")
+        .output()
+        .unwrap();
+    fails_with(output, "config.yaml");
+}
+
+#[test]
+fn a_missing_component_file_is_a_clear_error() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join(".wash")).unwrap();
+    let config = "version: 2.0.0\nbuild:\n  component_path: missing.wasm\n";
+    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+    let output = devhost()
+        .arg("-C")
+        .arg(project.path())
+        .args(["--no-build", "--address", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    fails_with(output, "missing.wasm not found");
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let output = devhost()
+        .args(["--no-build", "--address", &address])
+        .output()
+        .unwrap();
+    fails_with(output, &format!("cannot listen on {address}"));
+}
+
+#[test]
+fn a_bad_address_is_a_clear_error() {
+    let output = devhost()
+        .args(["--no-build", "--address", "localhost"])
+        .output()
+        .unwrap();
+    fails_with(output, "--address");
+}
