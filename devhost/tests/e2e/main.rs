@@ -14,5 +14,6 @@ mod http_hello;
 mod http_router;
 mod kv_counter;
 mod readme;
+mod sizes;
 mod surface;
 mod task_leet;
