@@ -59,45 +59,42 @@ fn serves_the_root_project_and_logs_each_request() {
     child.wait().unwrap();
 }
 
-#[test]
-fn a_missing_config_is_a_clear_error() {
-    let empty = tempfile::tempdir().unwrap();
-    let output = devhost()
-        .arg("-C")
-        .arg(empty.path())
-        .arg("--no-build")
-        .output()
-        .unwrap();
-    fails_with(output, ".wash/config.yaml");
+/// A temporary project directory; `config`, if given, is its .wash/config.yaml.
+fn project(config: Option<&str>) -> tempfile::TempDir {
+    let project = tempfile::tempdir().unwrap();
+    if let Some(config) = config {
+        std::fs::create_dir(project.path().join(".wash")).unwrap();
+        std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+    }
+    project
 }
 
-#[test]
-fn an_invalid_config_is_a_clear_error() {
-    let project = tempfile::tempdir().unwrap();
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    std::fs::write(project.path().join(".wash/config.yaml"), "dev: [unclosed").unwrap();
-    let output = devhost()
-        .arg("-C")
-        .arg(project.path())
-        .arg("--no-build")
-        .output()
-        .unwrap();
-    fails_with(output, "config.yaml");
-}
-
-#[test]
-fn a_missing_component_file_is_a_clear_error() {
-    let project = tempfile::tempdir().unwrap();
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    let config = "version: 2.0.0\nbuild:\n  component_path: missing.wasm\n";
-    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
-    let output = devhost()
+fn run_without_build(project: &tempfile::TempDir) -> Output {
+    devhost()
         .arg("-C")
         .arg(project.path())
         .args(["--no-build", "--address", "127.0.0.1:0"])
         .output()
-        .unwrap();
-    fails_with(output, "missing.wasm not found");
+        .unwrap()
+}
+
+#[test]
+fn a_missing_config_is_a_clear_error() {
+    fails_with(run_without_build(&project(None)), ".wash/config.yaml");
+}
+
+#[test]
+fn an_invalid_config_is_a_clear_error() {
+    let project = project(Some("dev: [unclosed"));
+    fails_with(run_without_build(&project), "config.yaml");
+}
+
+#[test]
+fn a_missing_component_file_is_a_clear_error() {
+    let project = project(Some(
+        "version: 2.0.0\nbuild:\n  component_path: missing.wasm\n",
+    ));
+    fails_with(run_without_build(&project), "missing.wasm not found");
 }
 
 #[test]
