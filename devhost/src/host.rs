@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::messaging_types::BrokerMessage;
@@ -196,10 +196,23 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     })
 }
 
+/// How many component instances may exist at once (see `new_engine`).
+const MAX_INSTANCES: u32 = 256;
+
 pub(crate) fn new_engine() -> anyhow::Result<Engine> {
     let mut config = Config::new();
     // Lets the time limit interrupt a guest that never calls the host.
     config.epoch_interruption(true);
+    // A fresh instance per request makes instantiation the hot path. The
+    // pooling allocator reuses pre-reserved memory slots instead of mapping
+    // new memory each time, as `wasmtime serve` and production hosts do
+    // (BENCHMARKS.md has the measurement). 256 concurrent instances is
+    // plenty for a dev host; past that a request fails rather than waits.
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(MAX_INSTANCES)
+        .total_memories(MAX_INSTANCES)
+        .total_tables(MAX_INSTANCES);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
 }
 
