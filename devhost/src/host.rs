@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy,
+};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::messaging_types::BrokerMessage;
@@ -213,6 +215,11 @@ pub(crate) fn new_engine() -> anyhow::Result<Engine> {
         .total_memories(MAX_INSTANCES)
         .total_tables(MAX_INSTANCES);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // For `perf record`: write /tmp/perf-<pid>.map so compiled guest code
+    // shows up by function name in `perf report`.
+    if std::env::var_os("DEVHOST_PERFMAP").is_some() {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
     Ok(Engine::new(&config)?)
 }
 
