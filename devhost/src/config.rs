@@ -45,7 +45,9 @@ pub struct DevConfig {
     pub address: Option<String>,
     #[serde(default)]
     pub components: Vec<DevComponent>,
-    /// NATS server for messaging and key-value in wash; unused by devhost yet.
+    /// A NATS server to carry `wasmcloud:messaging` over (wash also keeps
+    /// key-value there; devhost keeps key-value in memory). `--nats-url`
+    /// overrides it.
     pub data_nats_url: Option<String>,
 }
 

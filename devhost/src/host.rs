@@ -20,7 +20,7 @@ use crate::bindings::{self, MessageHandlerPre};
 use crate::config::{ComponentSpec, ProjectConfig};
 use crate::http::{HttpComponent, HttpServer};
 use crate::keyvalue::KeyValueStore;
-use crate::messaging::{Broker, Subscriber};
+use crate::messaging::{Messaging, Serving, Subscriber, Transport};
 use crate::runtime::{EpochTicker, Runtime};
 use crate::state::{ComponentInfo, ComponentState};
 use crate::subject::parse_subscriptions;
@@ -51,6 +51,9 @@ pub struct Options {
     pub request_timeout: Duration,
     /// No per-request log lines.
     pub quiet: bool,
+    /// Carry `wasmcloud:messaging` over this NATS server instead of the
+    /// in-process broker. Overrides `dev.data_nats_url`.
+    pub nats_url: Option<String>,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             build: true,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             quiet: false,
+            nats_url: None,
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct RunningHost {
     stop: oneshot::Sender<()>,
     server: JoinHandle<()>,
     runtime: Arc<Runtime>,
+    // Stops receiving NATS messages when the host goes away.
+    _serving: Serving,
     // Stops the epoch thread when the host goes away.
     _epoch_ticker: EpochTicker,
 }
@@ -87,8 +93,8 @@ impl RunningHost {
         self.http_component.as_deref()
     }
 
-    /// Sends a request into the broker, as a component's
-    /// `consumer::request` does, and returns the reply's body.
+    /// Sends a request, as a component's `consumer::request` does (over NATS
+    /// if the host uses it), and returns the reply's body.
     pub async fn request(
         &self,
         subject: &str,
@@ -100,9 +106,10 @@ impl RunningHost {
         Ok(reply.body)
     }
 
-    /// Hands a message straight to a subscriber of `subject` and returns
-    /// what its handler returned. Unlike [`Self::request`] it can send what
-    /// no request would, such as a message without `reply_to`.
+    /// Hands a message straight to a subscriber of `subject` on this host
+    /// and returns what its handler returned. Unlike [`Self::request`] it
+    /// can send what no request would, such as a message without
+    /// `reply_to`.
     pub async fn deliver(
         &self,
         subject: &str,
@@ -138,11 +145,16 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         bail!("no components: set build.component_path or dev.components in the config");
     }
 
-    // Bind before the (possibly long) build, so a taken port fails fast.
+    // Bind and connect before the (possibly long) build, so that a taken
+    // port or an unreachable NATS server fails fast.
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
     let local_addr = listener.local_addr()?;
+    let transport = match nats_url(&options, &config) {
+        Some(url) => Transport::nats(url).await?,
+        None => Transport::default(),
+    };
 
     if options.build {
         build_command::run(&config.build, project_dir).await?;
@@ -174,10 +186,11 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     let runtime = Arc::new(Runtime {
         engine: engine.clone(),
         keyvalue: KeyValueStore::default(),
-        broker: Broker::new(subscribers),
+        messaging: Messaging::new(subscribers, transport),
         time_limit: options.request_timeout,
     });
     let epoch_ticker = EpochTicker::start(engine)?;
+    let serving = messaging::serve(&runtime, options.quiet).await?;
 
     let http_component = http_target.as_ref().map(|t| t.component.name.clone());
     let server = Arc::new(HttpServer {
@@ -194,8 +207,20 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         stop,
         server,
         runtime,
+        _serving: serving,
         _epoch_ticker: epoch_ticker,
     })
+}
+
+/// Where to carry messages: `--nats-url` wins over `dev.data_nats_url`;
+/// with neither, the in-process broker.
+fn nats_url<'a>(options: &'a Options, config: &'a ProjectConfig) -> Option<&'a str> {
+    options
+        .nats_url
+        .as_deref()
+        .or(config.dev.data_nats_url.as_deref())
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
 }
 
 /// How many component instances may exist at once (see `new_engine`).
@@ -339,4 +364,33 @@ fn add_component(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with_nats(url: &str) -> ProjectConfig {
+        ProjectConfig::parse(&format!("dev:\n  data_nats_url: {url}\n")).unwrap()
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_config_and_neither_means_in_process() {
+        let flag = Options {
+            nats_url: Some("nats://flag:4222".into()),
+            ..Options::default()
+        };
+        let config = config_with_nats("nats://config:4222");
+        assert_eq!(nats_url(&flag, &config), Some("nats://flag:4222"));
+        assert_eq!(
+            nats_url(&Options::default(), &config),
+            Some("nats://config:4222")
+        );
+        let none = ProjectConfig::parse("").unwrap();
+        assert_eq!(nats_url(&Options::default(), &none), None);
+        assert_eq!(
+            nats_url(&Options::default(), &config_with_nats("\"\"")),
+            None
+        );
+    }
 }

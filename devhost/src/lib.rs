@@ -9,7 +9,11 @@
 //! - `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
 //!   shared by all instances;
 //! - `wasi:config/store@0.2.0-rc.1`: each component's config map;
-//! - `wasmcloud:messaging@0.2.0`: an in-process broker.
+//! - `wasmcloud:messaging@0.2.0`: an in-process broker, or with
+//!   [`Options::nats_url`] (`--nats-url`, `dev.data_nats_url`) a real NATS
+//!   server, so that components in several processes answer each other: a
+//!   component's `subscriptions` become NATS queue subscriptions in a group
+//!   named after the component, and requests are NATS requests.
 //!
 //! Every HTTP request and every message gets a fresh instance, with a time
 //! limit. To run it from a program or a test:

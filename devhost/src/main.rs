@@ -1,5 +1,5 @@
-//! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build]`: serve a project
-//! until Ctrl-C.
+//! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build] [--nats-url <URL>]`:
+//! serve a project until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +22,12 @@ struct Args {
     /// Skip build.command and load the component files as they are.
     #[arg(long)]
     no_build: bool,
+
+    /// Carry wasmcloud:messaging over this NATS server (like
+    /// nats://127.0.0.1:4222) instead of in-process; overrides
+    /// dev.data_nats_url.
+    #[arg(long, value_name = "URL")]
+    nats_url: Option<String>,
 }
 
 #[tokio::main]
@@ -42,6 +48,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         project_dir: args.project_dir,
         address: args.address,
         build: !args.no_build,
+        nats_url: args.nats_url,
         ..Default::default()
     })
     .await?;

@@ -16,6 +16,11 @@ impl SubjectPattern {
         }
     }
 
+    /// The pattern as written, such as `tasks.*`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// Whether a message published to `subject` reaches this pattern.
     pub fn matches(&self, subject: &str) -> bool {
         let mut subject_tokens = subject.split('.');
@@ -38,6 +43,12 @@ impl SubjectPattern {
         }
         // Every pattern token matched; the subject must not be longer.
         subject_tokens.next().is_none()
+    }
+}
+
+impl std::fmt::Display for SubjectPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
     }
 }
 

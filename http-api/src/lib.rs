@@ -1,5 +1,6 @@
 //! `POST /task` sends a task to a worker over `wasmcloud:messaging` and
-//! answers with the worker's reply.
+//! answers with the worker's reply; `GET /` serves a page that does the same
+//! from a browser.
 //!
 //! ```text
 //! POST /task  {"worker": "leet", "payload": "Hello World"}  ->  200 H3110 W0r1d
@@ -10,6 +11,7 @@
 //! answers on the reply subject, and its answer becomes the response body.
 
 mod error;
+mod page;
 mod task;
 
 mod bindings {
@@ -35,16 +37,17 @@ const REPLY_TIMEOUT_MS: u32 = 5000;
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
-    let outcome = match (request.uri().path(), request.method()) {
-        ("/task", &Method::POST) => send_task(request).await,
-        ("/task", _) => Err(ApiError::method_not_allowed("POST")),
-        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not found")),
-    };
-    match outcome {
-        Ok(reply) => Ok(Response::builder()
-            .header("content-type", "text/plain; charset=utf-8")
-            .body(reply.into())?),
-        Err(error) => error.into_response(),
+    match (request.uri().path(), request.method()) {
+        ("/", &Method::GET | &Method::HEAD) => page::response(request.method()),
+        ("/", _) => ApiError::method_not_allowed("GET, HEAD").into_response(),
+        ("/task", &Method::POST) => match send_task(request).await {
+            Ok(reply) => Ok(Response::builder()
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(reply.into())?),
+            Err(error) => error.into_response(),
+        },
+        ("/task", _) => ApiError::method_not_allowed("POST").into_response(),
+        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 

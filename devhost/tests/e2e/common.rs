@@ -61,6 +61,7 @@ pub async fn start_with_timeout(project: &str, request_timeout: Duration) -> Run
         build: true,
         request_timeout,
         quiet: true,
+        nats_url: None,
     };
     devhost::start(options).await.unwrap()
 }

@@ -1,7 +1,7 @@
 //! http-api with task-leet beside it, served from the root
 //! `.wash/config.yaml` (the root dev loop), and http-api alone from its own.
 
-use crate::common::{Client, start};
+use crate::common::{Answer, Client, start};
 use reqwest::Method;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -97,6 +97,60 @@ async fn wrong_method_is_405_and_unknown_path_404() {
     let answer = client.post_json("/tasks", r#"{"payload":"x"}"#).await;
     assert_eq!(answer.status, 404);
     answer.json_error();
+}
+
+#[tokio::test]
+async fn root_serves_the_page_and_head_the_same_headers() {
+    let host = start(".").await;
+    let client = Client::new(&host);
+    let get = client.get("/").await;
+    assert_eq!(get.status, 200);
+    assert_eq!(get.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(get.body.starts_with("<!doctype html>"), "{}", get.body);
+
+    let head = client.send(Method::HEAD, "/", None, "").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.body, "");
+    // All but the date and the framing the server picks for a body
+    // (`transfer-encoding: chunked` for GET; HEAD has no body to frame).
+    let headers = |answer: &Answer| {
+        let mut headers: Vec<String> = (answer.headers.iter())
+            .filter(|(name, _)| !matches!(name.as_str(), "date" | "transfer-encoding"))
+            .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(headers(&head), headers(&get));
+}
+
+#[tokio::test]
+async fn other_methods_on_root_are_405_with_allow_get_head() {
+    let host = start(".").await;
+    let client = Client::new(&host);
+    for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+        let answer = client.send(method.clone(), "/", None, "").await;
+        assert_eq!(answer.status, 405, "{method}");
+        assert_eq!(answer.header("allow"), Some("GET, HEAD"), "{method}");
+        answer.json_error();
+    }
+}
+
+#[tokio::test]
+async fn the_page_loads_nothing_from_elsewhere() {
+    let host = start(".").await;
+    let page = Client::new(&host).get("/").await.body;
+    assert!(!page.contains("http://") && !page.contains("https://"));
+    assert!(!page.contains("@import") && !page.contains("url("));
+    // Every link is to this host (a path) or inline (`data:`).
+    for attribute in ["src=", "href=", "action="] {
+        for (at, _) in page.match_indices(attribute) {
+            let value = page[at + attribute.len()..].trim_start_matches(['"', '\'']);
+            let local =
+                value.starts_with("data:") || (value.starts_with('/') && !value.starts_with("//"));
+            assert!(local, "{attribute}{}", &value[..value.len().min(40)]);
+        }
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 // All of this is test code: a panic here is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod cli;
 mod common;
 mod copy_crate;
@@ -13,6 +14,8 @@ mod http_api;
 mod http_hello;
 mod http_router;
 mod kv_counter;
+mod manifests;
+mod nats;
 mod readme;
 mod sizes;
 mod surface;

@@ -1,8 +1,7 @@
-//! `wasmcloud:messaging@0.2.0` as an in-process broker.
+//! The in-process broker, devhost's default: every component of this one
+//! host shares one subject space, and nothing leaves the process.
 //!
-//! Components that export `wasmcloud:messaging/handler` subscribe to the
-//! subject patterns in their `subscriptions` config. `consumer::publish`
-//! runs every matching handler; `consumer::request` runs one of them with a
+//! `publish` runs every matching handler; `request` runs one of them with a
 //! fresh `_INBOX.<id>` reply subject and waits for the message published to
 //! that inbox, as NATS request/reply does. Every delivery runs in a fresh
 //! instance on its own task.
@@ -14,29 +13,12 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::bindings::MessageHandlerPre;
+use super::{HandlerOutcome, run_handler};
 use crate::bindings::messaging_types::BrokerMessage;
-use crate::bindings::{consumer, messaging_types};
 use crate::runtime::Runtime;
-use crate::state::{ComponentInfo, ComponentState};
-use crate::subject::SubjectPattern;
-
-/// A component that handles messages on the subjects it subscribes to.
-pub struct Subscriber {
-    pub component: Arc<ComponentInfo>,
-    pub patterns: Vec<SubjectPattern>,
-    pub handler: MessageHandlerPre<ComponentState>,
-}
-
-impl Subscriber {
-    fn wants(&self, subject: &str) -> bool {
-        self.patterns.iter().any(|pattern| pattern.matches(subject))
-    }
-}
 
 #[derive(Default)]
 pub struct Broker {
-    subscribers: Vec<Arc<Subscriber>>,
     inboxes: Inboxes,
     next_inbox_id: AtomicU64,
     /// Spreads requests over several matching subscribers, like a NATS
@@ -44,26 +26,7 @@ pub struct Broker {
     next_pick: AtomicUsize,
 }
 
-/// What a handler call ended with: `Err` if it trapped or ran out of time,
-/// `Ok(Err(message))` if the handler itself returned an error.
-type HandlerOutcome = anyhow::Result<Result<(), String>>;
-
 impl Broker {
-    pub fn new(subscribers: Vec<Subscriber>) -> Self {
-        Self {
-            subscribers: subscribers.into_iter().map(Arc::new).collect(),
-            ..Self::default()
-        }
-    }
-
-    fn matching(&self, subject: &str) -> Vec<Arc<Subscriber>> {
-        self.subscribers
-            .iter()
-            .filter(|subscriber| subscriber.wants(subject))
-            .cloned()
-            .collect()
-    }
-
     fn new_inbox(&self) -> String {
         let id = self.next_inbox_id.fetch_add(1, Ordering::Relaxed);
         format!("_INBOX.{id}")
@@ -73,12 +36,12 @@ impl Broker {
 /// `consumer::request`: send to one subscriber and wait for its reply.
 pub async fn request(
     runtime: &Arc<Runtime>,
+    broker: &Broker,
     subject: String,
     body: Vec<u8>,
-    timeout_ms: u32,
+    timeout: Duration,
 ) -> Result<BrokerMessage, String> {
-    let broker = &runtime.broker;
-    let candidates = broker.matching(&subject);
+    let candidates = runtime.messaging.matching(&subject);
     if candidates.is_empty() {
         return Err(format!("no subscriber for subject {subject}"));
     }
@@ -103,18 +66,17 @@ pub async fn request(
         }
     };
 
-    let timeout = Duration::from_millis(u64::from(timeout_ms));
     wait_for_reply(&mut waiter, outcome, &name, &subject, timeout).await
 }
 
 /// `consumer::publish`: a reply to a waiting request goes to that request;
 /// anything else goes to every matching subscriber. Nobody listening is not
 /// an error (fire and forget, as in NATS).
-pub fn publish(runtime: &Arc<Runtime>, message: BrokerMessage) {
-    let Some(message) = runtime.broker.inboxes.deliver(message) else {
+pub fn publish(runtime: &Arc<Runtime>, broker: &Broker, message: BrokerMessage) {
+    let Some(message) = broker.inboxes.deliver(message) else {
         return;
     };
-    for subscriber in runtime.broker.matching(&message.subject) {
+    for subscriber in runtime.messaging.matching(&message.subject) {
         let runtime = Arc::clone(runtime);
         let message = message.clone();
         tokio::spawn(async move {
@@ -133,38 +95,6 @@ pub fn publish(runtime: &Arc<Runtime>, message: BrokerMessage) {
             }
         });
     }
-}
-
-/// Hands one message straight to a subscriber of its subject and returns
-/// what the handler returned: its `Err`, or a trap as an `Err`. Unlike
-/// `request`, the message is delivered as given, even without `reply_to`.
-pub async fn deliver(runtime: &Arc<Runtime>, message: BrokerMessage) -> Result<(), String> {
-    let Some(subscriber) = runtime.broker.matching(&message.subject).into_iter().next() else {
-        return Err(format!("no subscriber for subject {}", message.subject));
-    };
-    let name = subscriber.component.name.clone();
-    match run_handler(Arc::clone(runtime), subscriber, message).await {
-        Ok(outcome) => outcome,
-        Err(error) => Err(format!("handler {name} failed: {error:#}")),
-    }
-}
-
-/// Runs `handle-message` in a fresh instance of `subscriber`.
-async fn run_handler(
-    runtime: Arc<Runtime>,
-    subscriber: Arc<Subscriber>,
-    message: BrokerMessage,
-) -> HandlerOutcome {
-    let mut store = runtime.new_store(&subscriber.component);
-    runtime
-        .limit_time(async {
-            let instance = subscriber.handler.instantiate_async(&mut store).await?;
-            instance
-                .wasmcloud_messaging_handler()
-                .call_handle_message(&mut store, &message)
-                .await
-        })
-        .await
 }
 
 /// Waits for the first message on the waiter's inbox. The handler's own end
@@ -200,12 +130,7 @@ async fn wait_for_reply(
                     Err(error) => return Err(format!("handler {handler_name} failed: {error:#}")),
                 }
             }
-            _ = &mut deadline => {
-                return Err(format!(
-                    "request to {subject} timed out after {} ms",
-                    timeout.as_millis()
-                ));
-            }
+            _ = &mut deadline => return Err(super::timed_out(subject, timeout)),
         }
     }
 }
@@ -255,24 +180,6 @@ struct ReplyWaiter<'a> {
 impl Drop for ReplyWaiter<'_> {
     fn drop(&mut self) {
         self.inboxes.lock().remove(&self.inbox);
-    }
-}
-
-impl messaging_types::Host for ComponentState {}
-
-impl consumer::Host for ComponentState {
-    async fn request(
-        &mut self,
-        subject: String,
-        body: Vec<u8>,
-        timeout_ms: u32,
-    ) -> wasmtime::Result<Result<BrokerMessage, String>> {
-        Ok(request(&self.runtime, subject, body, timeout_ms).await)
-    }
-
-    async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
-        publish(&self.runtime, message);
-        Ok(Ok(()))
     }
 }
 
@@ -355,21 +262,5 @@ mod tests {
         let inboxes = Inboxes::default();
         let error = wait(&inboxes, async { Ok(Ok(())) }, 100).await.unwrap_err();
         assert!(error.contains("timed out"), "{error}");
-    }
-
-    #[tokio::test]
-    async fn request_without_subscribers_fails_at_once() {
-        let runtime = Arc::new(Runtime {
-            engine: wasmtime::Engine::default(),
-            keyvalue: Default::default(),
-            broker: Broker::default(),
-            time_limit: Duration::from_secs(1),
-        });
-        let error = request(&runtime, "tasks.x".to_string(), Vec::new(), 60_000)
-            .await
-            .unwrap_err();
-        assert_eq!(error, "no subscriber for subject tasks.x");
-        // Publishing to nobody is fine.
-        publish(&runtime, reply("tasks.x", "hello"));
     }
 }

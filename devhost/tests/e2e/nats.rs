@@ -1,0 +1,10 @@
+//! The production path: `wasmcloud:messaging` over a real NATS server
+//! (`nats-server` on a free loopback port), with http-api and task-leet in
+//! separate devhost processes, as separate wasmCloud hosts would run them.
+//! Every process a test starts is killed when the test ends, pass or fail.
+
+mod across_hosts;
+mod devhost_process;
+mod in_one_process;
+mod nats_server;
+mod outages;
