@@ -23,7 +23,7 @@ use anyhow::{Context, ensure};
 use clap::Parser;
 use tokio::runtime::Runtime;
 
-use crate::process::{Cpus, HostProcess, free_address};
+use crate::process::{Cpus, HostProcess, NatsServer, free_address};
 use crate::report::Report;
 use crate::row::Row;
 use crate::targets::{Project, Target, wasm_path};
@@ -96,6 +96,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     let devhost = root.join("target/devhost/devhost");
 
     let scratch = Scratch::create()?;
+    let nats = NatsServer::start()?;
     // One thread is plenty: the bench only waits on sockets.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,6 +105,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
         args,
         devhost: &devhost,
         runtime: &runtime,
+        nats_url: &nats.url,
     };
 
     // Size and cold start once per component; `order` is a round's loads,
@@ -113,7 +115,7 @@ fn run(args: &Args) -> anyhow::Result<bool> {
     for target in &targets::ALL {
         let known = components
             .iter()
-            .position(|c| c.target.artifact == target.artifact);
+            .position(|c| c.target.label == target.label);
         order.push(match known {
             Some(index) => index,
             None => {
@@ -170,6 +172,8 @@ struct Bench<'a> {
     args: &'a Args,
     devhost: &'a Path,
     runtime: &'a Runtime,
+    /// The bench's nats-server, for the rows over NATS.
+    nats_url: &'a str,
 }
 
 /// A component of the run: its scratch project and its row so far.
@@ -187,7 +191,7 @@ impl Bench<'_> {
         root: &Path,
         scratch: &Path,
     ) -> anyhow::Result<Component> {
-        let project = targets::write_project(target, root, scratch)?;
+        let project = targets::write_project(target, root, scratch, self.nats_url)?;
         let mut sizes = vec![file_size(&wasm_path(root, target.artifact))?];
         if let Some(worker) = &target.worker {
             sizes.push(file_size(&wasm_path(root, worker.artifact))?);

@@ -1,9 +1,11 @@
-//! The devhost processes the bench starts, and the guard that ends them.
+//! The processes the bench starts (devhost hosts and one nats-server), and
+//! the guards that end them.
 
 use std::fs::File;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
@@ -90,4 +92,47 @@ impl Drop for HostProcess {
 pub fn free_address() -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
     Ok(listener.local_addr()?)
+}
+
+/// The nats-server the rows over NATS share, on a free loopback port, for
+/// the whole run. Not pinned: in production NATS runs on other machines,
+/// and here it can take neither wrk's CPU nor the host's for itself.
+pub struct NatsServer {
+    child: Child,
+    pub url: String,
+}
+
+/// How long nats-server may take to accept connections.
+const NATS_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl NatsServer {
+    pub fn start() -> anyhow::Result<Self> {
+        let addr = free_address()?;
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &addr.port().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start nats-server (scripts/bench installs it)")?;
+        let server = Self {
+            child,
+            url: format!("nats://{addr}"),
+        };
+        let started = Instant::now();
+        while TcpStream::connect(addr).is_err() {
+            if started.elapsed() > NATS_START_TIMEOUT {
+                bail!("nats-server did not listen on {addr} within {NATS_START_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(server)
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

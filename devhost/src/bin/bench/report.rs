@@ -126,6 +126,9 @@ impl Report {
         let mut out = String::new();
         out += "- http-api + task-leet: every request is a request/reply round trip through \
                 devhost's in-process broker to the worker; the size is both components.\n";
+        out += "- http-api + task-leet over NATS: the same, with both components in one host \
+                whose messaging goes through a local `nats-server` (not pinned): a NATS request \
+                to task-leet's queue group, and its reply to the request's inbox.\n";
         if let Some(exactness) = &self.exactness {
             let _ = writeln!(
                 out,

@@ -32,6 +32,18 @@ pub struct Target {
     pub request: Request,
     /// Whether to run the kv-counter exactness check after the load.
     pub check_counter: bool,
+    /// Whether messaging goes through the bench's nats-server instead of
+    /// devhost's in-process broker.
+    pub over_nats: bool,
+}
+
+impl Target {
+    /// The scratch project's directory name: one per row, not per artifact,
+    /// since two rows serve http-api.
+    fn project_name(&self) -> String {
+        let transport = if self.over_nats { "_nats" } else { "" };
+        format!("{}{transport}", self.artifact)
+    }
 }
 
 pub struct Worker {
@@ -50,12 +62,25 @@ const FLOOR: Target = Target {
         body: "",
     },
     check_counter: false,
+    over_nats: false,
+};
+
+const TASK_LEET: Worker = Worker {
+    name: "task-leet",
+    artifact: "task_leet",
+    subscriptions: "tasks.leet,tasks.task-leet",
+};
+
+const POST_TASK: Request = Request {
+    method: "POST",
+    path: "/task",
+    body: r#"{"payload":"Hello World"}"#,
 };
 
 /// One round, in order. The floor comes first and last so that its drift
 /// over the run shows how steady the machine was; the report merges its two
 /// loads into one row.
-pub const ALL: [Target; 6] = [
+pub const ALL: [Target; 7] = [
     FLOOR,
     Target {
         label: "http-hello",
@@ -86,17 +111,17 @@ pub const ALL: [Target; 6] = [
     Target {
         label: "http-api + task-leet",
         artifact: "http_api",
-        worker: Some(Worker {
-            name: "task-leet",
-            artifact: "task_leet",
-            subscriptions: "tasks.leet,tasks.task-leet",
-        }),
-        request: Request {
-            method: "POST",
-            path: "/task",
-            body: r#"{"payload":"Hello World"}"#,
-        },
-        check_counter: false,
+        worker: Some(TASK_LEET),
+        request: POST_TASK,
+        ..FLOOR
+    },
+    Target {
+        label: "http-api + task-leet over NATS",
+        artifact: "http_api",
+        worker: Some(TASK_LEET),
+        request: POST_TASK,
+        over_nats: true,
+        ..FLOOR
     },
     FLOOR,
 ];
@@ -115,18 +140,30 @@ pub struct Project {
 }
 
 /// Writes `.wash/config.yaml` (absolute paths to the root-built files, no
-/// build command) and, for a POST, the wrk script.
-pub fn write_project(target: &Target, root: &Path, scratch: &Path) -> anyhow::Result<Project> {
-    let dir = scratch.join(target.artifact);
+/// build command, `nats_url` for a row over NATS) and, for a POST, the wrk
+/// script.
+pub fn write_project(
+    target: &Target,
+    root: &Path,
+    scratch: &Path,
+    nats_url: &str,
+) -> anyhow::Result<Project> {
+    let dir = scratch.join(target.project_name());
     std::fs::create_dir_all(dir.join(".wash"))
         .with_context(|| format!("cannot create {}", dir.display()))?;
 
     let mut config = String::from("version: 2.0.0\nbuild:\n");
     let component = wasm_path(root, target.artifact);
     writeln!(config, "  component_path: {}", component.display())?;
+    if target.over_nats || target.worker.is_some() {
+        config.push_str("dev:\n");
+    }
+    if target.over_nats {
+        writeln!(config, "  data_nats_url: {nats_url}")?;
+    }
     if let Some(worker) = &target.worker {
         let file = wasm_path(root, worker.artifact);
-        config.push_str("dev:\n  components:\n");
+        config.push_str("  components:\n");
         writeln!(config, "    - name: {}", worker.name)?;
         writeln!(config, "      file: {}", file.display())?;
         writeln!(config, "      config:")?;
@@ -166,6 +203,25 @@ mod tests {
     fn the_floor_comes_first_and_last() {
         assert_eq!(ALL[0].artifact, "bench_floor");
         assert_eq!(ALL[ALL.len() - 1].artifact, "bench_floor");
+    }
+
+    #[test]
+    fn only_the_row_over_nats_names_the_server() {
+        let scratch = tempfile::tempdir().unwrap();
+        let root = Path::new("/repo");
+        let url = "nats://127.0.0.1:4222";
+        let config_of = |target: &Target| {
+            let project = write_project(target, root, scratch.path(), url).unwrap();
+            std::fs::read_to_string(project.dir.join(".wash/config.yaml")).unwrap()
+        };
+        let [in_process, over_nats] = [&ALL[4], &ALL[5]].map(config_of);
+        assert!(!in_process.contains("data_nats_url"), "{in_process}");
+        assert!(
+            over_nats.contains("dev:\n  data_nats_url: nats://127.0.0.1:4222\n  components:\n"),
+            "{over_nats}"
+        );
+        // Two projects, not one overwritten by the other.
+        assert_ne!(ALL[4].project_name(), ALL[5].project_name());
     }
 
     #[test]
