@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{HandlerOutcome, run_handler};
+use super::{handler_failed, run_handler};
 use crate::bindings::messaging_types::BrokerMessage;
 use crate::runtime::Runtime;
 
@@ -62,11 +62,11 @@ pub async fn request(
         match task.await {
             Ok(outcome) => outcome,
             // The task panicked or was cancelled.
-            Err(join_error) => Err(anyhow::Error::from(join_error)),
+            Err(join_error) => Err(handler_failed(&name, &join_error.into())),
         }
     };
 
-    wait_for_reply(&mut waiter, outcome, &name, &subject, timeout).await
+    wait_for_reply(&mut waiter, outcome, &subject, timeout).await
 }
 
 /// `consumer::publish`: a reply to a waiting request goes to that request;
@@ -82,16 +82,8 @@ pub fn publish(runtime: &Arc<Runtime>, broker: &Broker, message: BrokerMessage) 
         tokio::spawn(async move {
             let name = subscriber.component.name.clone();
             let subject = message.subject.clone();
-            match run_handler(runtime, subscriber, message).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => {
-                    eprintln!(
-                        "devhost: {name} returned an error for a message on {subject}: {error}"
-                    );
-                }
-                Err(error) => {
-                    eprintln!("devhost: {name} failed on a message on {subject}: {error:#}");
-                }
+            if let Err(error) = run_handler(runtime, subscriber, message).await {
+                eprintln!("devhost: {name} returned an error for a message on {subject}: {error}");
             }
         });
     }
@@ -103,8 +95,7 @@ pub fn publish(runtime: &Arc<Runtime>, broker: &Broker, message: BrokerMessage) 
 /// reply, so the wait goes on until `timeout`.
 async fn wait_for_reply(
     waiter: &mut ReplyWaiter<'_>,
-    handler: impl Future<Output = HandlerOutcome>,
-    handler_name: &str,
+    handler: impl Future<Output = Result<(), String>>,
     subject: &str,
     timeout: Duration,
 ) -> Result<BrokerMessage, String> {
@@ -125,9 +116,8 @@ async fn wait_for_reply(
                     return Ok(reply);
                 }
                 match outcome {
-                    Ok(Ok(())) => handler_done = true,
-                    Ok(Err(message)) => return Err(message),
-                    Err(error) => return Err(format!("handler {handler_name} failed: {error:#}")),
+                    Ok(()) => handler_done = true,
+                    Err(message) => return Err(message),
                 }
             }
             _ = &mut deadline => return Err(super::timed_out(subject, timeout)),
@@ -186,7 +176,6 @@ impl Drop for ReplyWaiter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::anyhow;
 
     fn reply(subject: &str, body: &str) -> BrokerMessage {
         BrokerMessage {
@@ -198,12 +187,12 @@ mod tests {
 
     async fn wait(
         inboxes: &Inboxes,
-        handler: impl Future<Output = HandlerOutcome>,
+        handler: impl Future<Output = Result<(), String>>,
         timeout_ms: u64,
     ) -> Result<BrokerMessage, String> {
         let mut waiter = inboxes.register("_INBOX.1".to_string());
         let timeout = Duration::from_millis(timeout_ms);
-        wait_for_reply(&mut waiter, handler, "worker", "tasks.x", timeout).await
+        wait_for_reply(&mut waiter, handler, "tasks.x", timeout).await
     }
 
     #[tokio::test]
@@ -211,7 +200,7 @@ mod tests {
         let inboxes = Inboxes::default();
         let handler = async {
             assert!(inboxes.deliver(reply("_INBOX.1", "done")).is_none());
-            Ok(Ok(()))
+            Ok(())
         };
         let message = wait(&inboxes, handler, 1000).await.unwrap();
         assert_eq!(message.body, b"done");
@@ -225,7 +214,7 @@ mod tests {
         let inboxes = Inboxes::default();
         let handler = async {
             inboxes.deliver(reply("_INBOX.1", "done"));
-            Ok(Err("oops".to_string()))
+            Err("oops".to_string())
         };
         assert_eq!(wait(&inboxes, handler, 1000).await.unwrap().body, b"done");
     }
@@ -233,18 +222,10 @@ mod tests {
     #[tokio::test]
     async fn handler_error_without_reply_is_the_answer() {
         let inboxes = Inboxes::default();
-        let handler = async { Ok(Err("missing reply_to".to_string())) };
+        let handler = async { Err("missing reply_to".to_string()) };
         let error = wait(&inboxes, handler, 1000).await.unwrap_err();
         assert_eq!(error, "missing reply_to");
         assert!(inboxes.lock().is_empty());
-    }
-
-    #[tokio::test]
-    async fn handler_trap_names_the_handler() {
-        let inboxes = Inboxes::default();
-        let handler = async { Err(anyhow!("wasm trap: unreachable")) };
-        let error = wait(&inboxes, handler, 1000).await.unwrap_err();
-        assert_eq!(error, "handler worker failed: wasm trap: unreachable");
     }
 
     #[tokio::test(start_paused = true)]
@@ -260,7 +241,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn handler_ok_without_reply_still_times_out() {
         let inboxes = Inboxes::default();
-        let error = wait(&inboxes, async { Ok(Ok(())) }, 100).await.unwrap_err();
+        let error = wait(&inboxes, async { Ok(()) }, 100).await.unwrap_err();
         assert!(error.contains("timed out"), "{error}");
     }
 }

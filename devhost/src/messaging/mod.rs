@@ -86,10 +86,6 @@ impl Messaging {
     }
 }
 
-/// What a handler call ended with: `Err` if it trapped or ran out of time,
-/// `Ok(Err(message))` if the handler itself returned an error.
-type HandlerOutcome = anyhow::Result<Result<(), String>>;
-
 /// `consumer::request`: send `body` to one subscriber of `subject` and wait
 /// up to `timeout_ms` for its reply.
 pub async fn request(
@@ -131,11 +127,7 @@ pub async fn deliver(runtime: &Arc<Runtime>, message: BrokerMessage) -> Result<(
     else {
         return Err(format!("no subscriber for subject {}", message.subject));
     };
-    let name = subscriber.component.name.clone();
-    match run_handler(Arc::clone(runtime), subscriber, message).await {
-        Ok(outcome) => outcome,
-        Err(error) => Err(format!("handler {name} failed: {error:#}")),
-    }
+    run_handler(Arc::clone(runtime), subscriber, message).await
 }
 
 /// Starts receiving messages for this host's subscribers: nothing to do
@@ -163,14 +155,16 @@ impl Drop for Serving {
     }
 }
 
-/// Runs `handle-message` in a fresh instance of `subscriber`.
+/// Runs `handle-message` in a fresh instance of `subscriber`. The `Err` is
+/// the handler's own error, or a trap or time-out, named after the
+/// component.
 async fn run_handler(
     runtime: Arc<Runtime>,
     subscriber: Arc<Subscriber>,
     message: BrokerMessage,
-) -> HandlerOutcome {
+) -> Result<(), String> {
     let mut store = runtime.new_store(&subscriber.component);
-    runtime
+    let outcome = runtime
         .limit_time(async {
             let instance = subscriber.handler.instantiate_async(&mut store).await?;
             instance
@@ -178,7 +172,14 @@ async fn run_handler(
                 .call_handle_message(&mut store, &message)
                 .await
         })
-        .await
+        .await;
+    outcome.unwrap_or_else(|error| Err(handler_failed(&subscriber.component.name, &error)))
+}
+
+/// A handler that never returned: it trapped, ran out of time, or its task
+/// died. `{:#}` keeps the causes on one line.
+fn handler_failed(name: &str, error: &anyhow::Error) -> String {
+    format!("handler {name} failed: {error:#}")
 }
 
 /// The error of a request that got no reply in time, the same for every
@@ -230,5 +231,14 @@ mod tests {
             reply_to: None,
         };
         assert_eq!(publish(&runtime, message).await, Ok(()));
+    }
+
+    #[test]
+    fn a_handler_failure_names_the_component_and_every_cause() {
+        let error = anyhow::anyhow!("wasm trap: unreachable").context("call failed");
+        assert_eq!(
+            handler_failed("worker", &error),
+            "handler worker failed: call failed: wasm trap: unreachable"
+        );
     }
 }

@@ -84,11 +84,7 @@ async fn handle(
         body: message.payload.to_vec(),
         reply_to: reply_to.clone(),
     };
-    let failure = match run_handler(runtime, subscriber, delivered).await {
-        Ok(Ok(())) => None,
-        Ok(Err(error)) => Some(error),
-        Err(error) => Some(format!("handler {name} failed: {error:#}")),
-    };
+    let failure = run_handler(runtime, subscriber, delivered).await.err();
 
     if !quiet {
         let outcome = if failure.is_some() { "failed" } else { "ok" };

@@ -1,17 +1,9 @@
 //! The `devhost` binary: it serves and logs, and it fails with a clear
 //! message and a non-zero exit on a bad setup.
 
-use crate::common::{build_components, workspace_root};
+use crate::common::{build_components, devhost_command as devhost};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-
-fn devhost() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
-    command
-        .current_dir(workspace_root())
-        .env_remove("CARGO_TARGET_DIR");
-    command
-}
 
 fn fails_with(output: Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -18,6 +18,16 @@ pub fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
+/// The `devhost` binary, run from the workspace root. Its nested builds
+/// must not inherit the test run's target directory.
+pub fn devhost_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
+    command
+        .current_dir(workspace_root())
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
 /// Runs the root build command once per test run: the five components,
 /// exactly as `wash build` / `wash dev` would build them at the root. It must
 /// succeed without a single warning.
@@ -110,12 +120,22 @@ pub struct Client {
     base: String,
 }
 
+/// A request that hangs fails its test instead of stalling the run: no
+/// answer here takes more than the 5 s http-api gives a worker.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
 impl Client {
     pub fn new(host: &RunningHost) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: format!("http://{}", host.local_addr()),
-        }
+        Self::at(format!("http://{}", host.local_addr()))
+    }
+
+    /// A client for the host at `base`, such as `http://127.0.0.1:8000`.
+    pub fn at(base: String) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .unwrap();
+        Self { http, base }
     }
 
     pub async fn get(&self, path: &str) -> Answer {

@@ -8,7 +8,7 @@ use devhost::config::ProjectConfig;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::devhost_process::{Devhost, get};
+use super::devhost_process::Devhost;
 use super::nats_server::NatsServer;
 use crate::common::workspace_root;
 
@@ -30,8 +30,9 @@ async fn post_task_crosses_from_the_api_host_to_the_worker_host() {
         assert_eq!(answer.body, "H3110 W0r1d", "{body}");
     }
     // The headless worker host serves no HTTP of its own.
-    assert_eq!(get(&worker.url, "/").await, 404);
-    assert_eq!(get(&worker.url, "/task").await, 404);
+    let worker_http = worker.client();
+    assert_eq!(worker_http.get("/").await.status, 404);
+    assert_eq!(worker_http.get("/task").await.status, 404);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{Answer, cargo, workspace_root};
+use crate::common::{Answer, Client, cargo, devhost_command, workspace_root};
 
 pub struct Devhost {
     process: Child,
@@ -92,8 +92,12 @@ impl Devhost {
         let _ = self.process.wait();
     }
 
+    pub fn client(&self) -> Client {
+        Client::at(self.url.clone())
+    }
+
     pub async fn post_task(&self, body: &str) -> Answer {
-        post(&self.url, "/task", body).await
+        self.client().post_json("/task", body).await
     }
 }
 
@@ -104,13 +108,12 @@ impl Drop for Devhost {
 }
 
 pub fn devhost(project_dir: &Path, extra_args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
+    let mut command = devhost_command();
     command
         .arg("-C")
         .arg(project_dir)
         .args(["--no-build", "--address", "127.0.0.1:0"])
-        .args(extra_args)
-        .env_remove("CARGO_TARGET_DIR");
+        .args(extra_args);
     command
 }
 
@@ -166,30 +169,4 @@ fn collect(mut stream: impl Read + Send + 'static) -> Arc<Mutex<String>> {
         }
     });
     text
-}
-
-/// A POST with a JSON body. A request that hangs fails the test instead of
-/// stalling it: http-api gives a worker 5 s, so 20 s is never needed.
-pub async fn post(base: &str, path: &str, body: &str) -> Answer {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    let response = client
-        .post(format!("{base}{path}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    Answer {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
-}
-
-pub async fn get(base: &str, path: &str) -> u16 {
-    let response = reqwest::get(format!("{base}{path}")).await.unwrap();
-    response.status().as_u16()
 }
