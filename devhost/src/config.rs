@@ -16,6 +16,9 @@ pub type ConfigMap = BTreeMap<String, String>;
 /// Where the config lives, relative to the project directory.
 pub const CONFIG_FILE: &str = ".wash/config.yaml";
 
+/// What `wash dev` names the component that `build.command` builds.
+pub const WASH_DEV_COMPONENT: &str = "wash-dev-component";
+
 /// The whole `.wash/config.yaml` file.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProjectConfig {
@@ -73,6 +76,10 @@ pub struct WorkloadConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComponentSpec {
     pub name: String,
+    /// The name `wash dev` gives this component in its workload:
+    /// [`WASH_DEV_COMPONENT`] for the built one, the entry's `name` for the
+    /// others. The default NATS consumer group is derived from it.
+    pub wash_name: String,
     /// Absolute, or relative to the current directory: ready to open.
     pub file: PathBuf,
     pub config: ConfigMap,
@@ -127,6 +134,7 @@ impl ProjectConfig {
         if let Some(path) = &self.build.component_path {
             specs.push(ComponentSpec {
                 name: name_from_file(path),
+                wash_name: WASH_DEV_COMPONENT.to_string(),
                 file: project_dir.join(path),
                 config: self.workload.config.clone(),
             });
@@ -138,6 +146,7 @@ impl ProjectConfig {
             };
             specs.push(ComponentSpec {
                 name: component.name.clone(),
+                wash_name: component.name.clone(),
                 file: project_dir.join(file),
                 config: overlay(&self.workload.config, &component.config),
             });

@@ -20,7 +20,7 @@ use crate::bindings::{self, MessageHandlerPre};
 use crate::config::{ComponentSpec, ProjectConfig};
 use crate::http::{HttpComponent, HttpServer};
 use crate::keyvalue::KeyValueStore;
-use crate::messaging::{Messaging, Serving, Subscriber, Transport};
+use crate::messaging::{ConsumerGroup, Messaging, Serving, Subscriber, Transport};
 use crate::runtime::{EpochTicker, Runtime};
 use crate::state::{ComponentInfo, ComponentState};
 use crate::subject::parse_subscriptions;
@@ -261,6 +261,8 @@ fn new_linker(engine: &Engine) -> anyhow::Result<Linker<ComponentState>> {
 /// A compiled, linked component and what it exports.
 struct LoadedComponent {
     info: Arc<ComponentInfo>,
+    /// See [`ComponentSpec::wash_name`].
+    wash_name: String,
     pre: InstancePre<ComponentState>,
     exports_http: bool,
     exports_message_handler: bool,
@@ -271,7 +273,12 @@ async fn load_component(
     linker: &Linker<ComponentState>,
     spec: ComponentSpec,
 ) -> anyhow::Result<LoadedComponent> {
-    let ComponentSpec { name, file, config } = spec;
+    let ComponentSpec {
+        name,
+        wash_name,
+        file,
+        config,
+    } = spec;
     let component = compile(engine, &file)
         .await
         .with_context(|| format!("component {name}: cannot load {}", file.display()))?;
@@ -287,6 +294,7 @@ async fn load_component(
         .collect();
     Ok(LoadedComponent {
         info: Arc::new(ComponentInfo { name, config }),
+        wash_name,
         pre,
         exports_http: exports_interface(&export_names, HTTP_EXPORT),
         exports_message_handler: exports_interface(&export_names, MESSAGE_HANDLER_EXPORT),
@@ -353,9 +361,12 @@ fn add_component(
             .with_context(|| {
                 format!("component {name}: unsupported {MESSAGE_HANDLER_EXPORT} export")
             })?;
+        let consumer_group = ConsumerGroup::from_config(&loaded.info.config, &loaded.wash_name)
+            .with_context(|| format!("component {name}"))?;
         subscribers.push(Subscriber {
             component: loaded.info,
             patterns,
+            consumer_group,
             handler,
         });
     } else if subscriptions.is_some() {

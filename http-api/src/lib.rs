@@ -18,7 +18,7 @@ mod bindings {
     // The generated import glue needs `unsafe`; the rest of the crate may not.
     #![allow(unsafe_code)]
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "wasmcloud:templates/http-api",
         generate_all,
     });

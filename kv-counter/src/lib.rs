@@ -14,7 +14,7 @@ mod bindings {
     // The generated import glue needs `unsafe`; the rest of the crate may not.
     #![allow(unsafe_code)]
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "wasmcloud:templates/kv-counter",
         generate_all,
     });

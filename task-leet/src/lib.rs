@@ -10,7 +10,7 @@ mod bindings {
     // The generated export glue needs `unsafe`; the rest of the crate may not.
     #![allow(unsafe_code)]
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "wasmcloud:templates/task-leet",
         generate_all,
     });

@@ -13,9 +13,12 @@
 //!   different processes (devhost or wasmCloud hosts) answer each other, as
 //!   they do in production.
 
+mod consumer_group;
 mod in_process;
 mod nats;
 mod nats_delivery;
+
+pub use consumer_group::ConsumerGroup;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +36,10 @@ use crate::subject::SubjectPattern;
 pub struct Subscriber {
     pub component: Arc<ComponentInfo>,
     pub patterns: Vec<SubjectPattern>,
+    /// How hosts running this component share its messages over NATS (the
+    /// in-process broker has one instance of each component, so it has no
+    /// use for it).
+    pub consumer_group: ConsumerGroup,
     pub handler: MessageHandlerPre<ComponentState>,
 }
 

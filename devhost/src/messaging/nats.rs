@@ -2,10 +2,10 @@
 //! in production. This is the connection and what components send through
 //! it; `nats_delivery` brings messages to this host's subscribers.
 //!
-//! - Each pattern in a component's `subscriptions` becomes a NATS queue
-//!   subscription in a queue group named after the component. Several
-//!   processes running the same worker share its messages: NATS hands each
-//!   message to one member of the group.
+//! - Each pattern in a component's `subscriptions` becomes a NATS
+//!   subscription in the component's consumer group (`consumer_group.rs`).
+//!   Several processes running the same worker in one queue group share its
+//!   messages: NATS hands each message to one member of the group.
 //! - `consumer::request` is a NATS request with the given timeout. A subject
 //!   nobody subscribes to fails at once: the server answers "no responders".
 //! - `consumer::publish` is a NATS publish, so a handler's reply reaches the
@@ -149,6 +149,14 @@ impl NatsClient {
                 self.url
             )),
         }
+    }
+
+    /// Subscribes to `pattern` on its own: every message on it arrives.
+    pub(super) async fn subscribe(
+        &self,
+        pattern: &str,
+    ) -> Result<async_nats::Subscriber, SubscribeError> {
+        self.client.subscribe(pattern.to_string()).await
     }
 
     /// Subscribes to `pattern` as a member of the queue group `group`.

@@ -1,6 +1,6 @@
-//! Delivering NATS messages to this host's subscribers: one queue
-//! subscription per `subscriptions` pattern, in a queue group named after
-//! the component, and a fresh instance per message.
+//! Delivering NATS messages to this host's subscribers: one subscription
+//! per `subscriptions` pattern, in the component's consumer group (see
+//! `consumer_group.rs`), and a fresh instance per message.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,12 +9,12 @@ use anyhow::Context;
 use futures_util::StreamExt;
 
 use super::nats::NatsClient;
-use super::{Serving, Subscriber, run_handler};
+use super::{ConsumerGroup, Serving, Subscriber, run_handler};
 use crate::bindings::messaging_types::BrokerMessage;
 use crate::runtime::Runtime;
 
-/// Subscribes every pattern of every subscriber, in a queue group named
-/// after its component, and starts receiving.
+/// Subscribes every pattern of every subscriber, in its consumer group, and
+/// starts receiving.
 pub async fn serve(
     runtime: &Arc<Runtime>,
     nats: &NatsClient,
@@ -23,16 +23,17 @@ pub async fn serve(
     // Built up as we go, so that a failure half way stops what started.
     let mut serving = Serving::default();
     for subscriber in &runtime.messaging.subscribers {
-        let group = subscriber.component.name.clone();
+        let name = &subscriber.component.name;
+        let group = &subscriber.consumer_group;
         for pattern in &subscriber.patterns {
-            let subscription = nats
-                .queue_subscribe(pattern.as_str(), &group)
-                .await
-                .with_context(|| {
-                    format!(
-                        "component {group}: cannot subscribe to {pattern} in queue group {group}"
-                    )
-                })?;
+            let subscription = match group {
+                ConsumerGroup::Named(group) => nats.queue_subscribe(pattern.as_str(), group).await,
+                ConsumerGroup::Broadcast => nats.subscribe(pattern.as_str()).await,
+            }
+            .with_context(|| format!("component {name}: cannot subscribe to {pattern}"))?;
+            if !quiet {
+                println!("devhost: {name} subscribes to {pattern} in {group}");
+            }
             serving.tasks.push(tokio::spawn(receive(
                 Arc::clone(runtime),
                 Arc::clone(subscriber),

@@ -7,7 +7,7 @@
 
 mod webdriver;
 
-use crate::common::{start, workspace_root};
+use crate::support::{start_host, workspace_root};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use webdriver::{Browser, ENTER, TAB};
@@ -17,7 +17,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn the_page_shows_each_reply_and_error_newest_first() {
-    let host = start(".").await;
+    let host = start_host(".").await;
     let browser = Browser::start(640, 460).await;
     browser
         .open(&format!("http://{}/", host.local_addr()))
@@ -76,7 +76,7 @@ async fn the_page_shows_each_reply_and_error_newest_first() {
 
 #[tokio::test]
 async fn the_page_works_from_the_keyboard_on_a_narrow_screen() {
-    let host = start(".").await;
+    let host = start_host(".").await;
     let browser = Browser::start(320, 640).await;
     browser
         .open(&format!("http://{}/", host.local_addr()))
@@ -148,8 +148,8 @@ async fn newest_part(browser: &Browser, tag: &str) -> String {
     browser.text(&part).await
 }
 
-/// Keeps a picture of the page after a reply: docs/http-api.png, shown in
-/// http-api's README, is a copy of one.
+/// Keeps a picture of the page after a reply: the one in http-api's README
+/// (http-api/docs/http-api.png) is a copy of one.
 async fn save_screenshot(browser: &Browser) {
     let png = browser.screenshot().await;
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");

@@ -1,7 +1,8 @@
 //! The `devhost` binary: it serves and logs, and it fails with a clear
 //! message and a non-zero exit on a bad setup.
 
-use crate::common::{build_components, devhost_command as devhost};
+use crate::support::devhost::devhost_command as devhost;
+use crate::support::workspace::build_components;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 

@@ -1,5 +1,5 @@
-//! The Kubernetes manifests in `manifests/`: one `WorkloadDeployment` per
-//! deployable crate that fits the wasmCloud runtime-operator's CRD, names
+//! The Kubernetes manifests in each crate's `manifests/`: one
+//! `WorkloadDeployment` per deployable crate that fits the wasmCloud runtime-operator's CRD, names
 //! the image the README pushes, declares every interface the crate's WIT
 //! world uses, and has a `Service` exactly when it serves HTTP.
 //!
@@ -12,7 +12,7 @@ mod schema;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
-use crate::common::workspace_root;
+use crate::support::workspace_root;
 use schema::{SCHEMA, check, crd_schema, text};
 
 /// Every deployable crate, and whether it serves HTTP.
@@ -27,9 +27,9 @@ const CRATES: [(&str, bool); 5] = [
 /// Where the README tells you to push the images (a placeholder to replace).
 const REGISTRY: &str = "registry.example.com/templates";
 
-/// The documents of `manifests/<name>.yaml`, in order.
+/// The documents of `<name>/manifests/workloaddeployment.yaml`, in order.
 fn manifest(name: &str) -> Vec<Value> {
-    let path = workspace_root().join(format!("manifests/{name}.yaml"));
+    let path = workspace_root().join(format!("{name}/manifests/workloaddeployment.yaml"));
     let text = std::fs::read_to_string(&path).unwrap();
     serde_yaml_ng::Deserializer::from_str(&text)
         .map(|document| Value::deserialize(document).unwrap())
@@ -47,7 +47,11 @@ fn of_kind<'a>(documents: &'a [Value], kind: &str) -> Vec<&'a Value> {
 fn deployment(name: &str) -> Value {
     let documents = manifest(name);
     let deployments = of_kind(&documents, "WorkloadDeployment");
-    assert_eq!(deployments.len(), 1, "{name}.yaml");
+    assert_eq!(
+        deployments.len(),
+        1,
+        "{name}/manifests/workloaddeployment.yaml"
+    );
     deployments[0].clone()
 }
 
@@ -64,7 +68,11 @@ fn every_crate_has_a_workload_deployment_that_fits_the_crd() {
         for schema in &schemas {
             let mut errors = Vec::new();
             check(&deployment, schema, name, &mut errors);
-            assert!(errors.is_empty(), "{name}.yaml:\n{}", errors.join("\n"));
+            assert!(
+                errors.is_empty(),
+                "{name}/manifests/workloaddeployment.yaml:\n{}",
+                errors.join("\n")
+            );
         }
     }
 }
@@ -112,11 +120,13 @@ fn each_image_is_its_crate_at_its_version() {
     }
 }
 
-/// `import`s and `export`s of a crate's world in wit/world.wit, as
+/// `import`s and `export`s of a crate's world in `wit/<crate>.wit`, as
 /// (namespace, package, interface, version). A crate without a world there
 /// (http-hello, http-router) uses only what wstd brings: HTTP.
 fn world_interfaces(world: &str) -> Vec<(String, String, String, String)> {
-    let wit = std::fs::read_to_string(workspace_root().join("wit/world.wit")).unwrap();
+    let Ok(wit) = std::fs::read_to_string(workspace_root().join(format!("wit/{world}.wit"))) else {
+        return Vec::new();
+    };
     let start = format!("world {world} {{");
     let Some(rest) = wit.split(&start).nth(1) else {
         return Vec::new();
@@ -168,27 +178,41 @@ fn host_interfaces_cover_each_crates_wit_world_and_http() {
             let version = Some(version.as_str()).filter(|v| !v.is_empty());
             assert!(
                 declares(namespace, package, interface, version),
-                "{name}.yaml lacks {namespace}:{package}/{interface}@{version:?}"
+                "{name}/manifests/workloaddeployment.yaml lacks {namespace}:{package}/{interface}@{version:?}"
             );
         }
         let http_declared = declares("wasi", "http", "incoming-handler", None);
-        assert_eq!(http_declared, serves_http, "{name}.yaml");
+        assert_eq!(
+            http_declared, serves_http,
+            "{name}/manifests/workloaddeployment.yaml"
+        );
     }
 }
 
+/// The worker's subscriptions and consumer group are the same in its
+/// manifest, its own `.wash/config.yaml` and the root's: a worker scaled
+/// in a cluster behaves as the ones the tests run.
 #[test]
-fn the_worker_subscribes_to_what_its_dev_config_says() {
-    let config = devhost::config::ProjectConfig::load(&workspace_root().join("task-leet")).unwrap();
+fn the_worker_is_configured_the_same_everywhere() {
     let deployment = deployment("task-leet");
-    let component = &deployment["spec"]["template"]["spec"]["components"][0];
-    assert_eq!(
-        text(&component["localResources"]["config"]["subscriptions"]),
-        config.workload.config["subscriptions"]
-    );
-    assert_eq!(
-        config.workload.config["subscriptions"],
-        "tasks.leet,tasks.task-leet"
-    );
+    let manifest =
+        &deployment["spec"]["template"]["spec"]["components"][0]["localResources"]["config"];
+    let load = |dir| devhost::config::ProjectConfig::load(&workspace_root().join(dir)).unwrap();
+    let own = load("task-leet").workload.config;
+    let root = load(".");
+    let in_root = &root
+        .dev
+        .components
+        .iter()
+        .find(|c| c.name == "task-leet")
+        .unwrap()
+        .config;
+    for key in ["subscriptions", "consumer_group"] {
+        assert_eq!(text(&manifest[key]), own[key], "{key}");
+        assert_eq!(in_root[key], own[key], "{key}");
+    }
+    assert_eq!(own["subscriptions"], "tasks.leet,tasks.task-leet");
+    assert_eq!(own["consumer_group"], "task-leet");
 }
 
 #[test]
@@ -196,24 +220,44 @@ fn http_workloads_have_their_service_and_the_worker_none() {
     for (name, serves_http) in CRATES {
         let documents = manifest(name);
         let services = of_kind(&documents, "Service");
-        assert_eq!(documents.len(), 1 + services.len(), "{name}.yaml");
+        assert_eq!(
+            documents.len(),
+            1 + services.len(),
+            "{name}/manifests/workloaddeployment.yaml"
+        );
         let deployment = deployment(name);
         let service_ref = &deployment["spec"]["kubernetes"]["service"]["name"];
         if !serves_http {
-            assert!(services.is_empty(), "{name}.yaml");
-            assert!(service_ref.is_null(), "{name}.yaml");
+            assert!(
+                services.is_empty(),
+                "{name}/manifests/workloaddeployment.yaml"
+            );
+            assert!(
+                service_ref.is_null(),
+                "{name}/manifests/workloaddeployment.yaml"
+            );
             continue;
         }
-        assert_eq!(services.len(), 1, "{name}.yaml");
+        assert_eq!(
+            services.len(),
+            1,
+            "{name}/manifests/workloaddeployment.yaml"
+        );
         let service = services[0];
         assert_eq!(service["apiVersion"], "v1");
         assert_eq!(service["metadata"]["name"], name);
-        assert_eq!(service_ref, name, "{name}.yaml");
+        assert_eq!(
+            service_ref, name,
+            "{name}/manifests/workloaddeployment.yaml"
+        );
         // The operator manages the endpoints; a selector would have
         // Kubernetes manage them too.
-        assert!(service["spec"]["selector"].is_null(), "{name}.yaml");
+        assert!(
+            service["spec"]["selector"].is_null(),
+            "{name}/manifests/workloaddeployment.yaml"
+        );
         let ports = service["spec"]["ports"].as_sequence().unwrap();
-        assert_eq!(ports.len(), 1, "{name}.yaml");
+        assert_eq!(ports.len(), 1, "{name}/manifests/workloaddeployment.yaml");
         assert_eq!(ports[0]["name"], "http");
         assert_eq!(ports[0]["protocol"], "TCP");
         assert_eq!(ports[0]["port"], 80);
@@ -224,6 +268,9 @@ fn http_workloads_have_their_service_and_the_worker_none() {
             .iter()
             .find(|entry| entry["package"] == "http")
             .unwrap();
-        assert_eq!(http["config"]["host"], name, "{name}.yaml");
+        assert_eq!(
+            http["config"]["host"], name,
+            "{name}/manifests/workloaddeployment.yaml"
+        );
     }
 }

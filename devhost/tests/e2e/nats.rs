@@ -4,7 +4,5 @@
 //! Every process a test starts is killed when the test ends, pass or fail.
 
 mod across_hosts;
-mod devhost_process;
 mod in_one_process;
-mod nats_server;
 mod outages;

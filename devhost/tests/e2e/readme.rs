@@ -1,13 +1,28 @@
-//! The READMEs' examples are true: every `$ curl ...` line in a ```console
-//! block runs against a fresh dev host of the project that README is about,
-//! and prints exactly the lines shown under it. (A `date:` header line
-//! matches any date.)
+//! The READMEs' examples are true under both hosts. Every `$ curl ...` line
+//! in a ```console block runs against a fresh host of the project its
+//! README is about, and must print exactly the lines shown under it (a
+//! `date:` line matches any date). A line that ends in `# devhost` or
+//! `# wash` runs only under that host: where the two answer differently, the
+//! README shows each.
+//!
+//! Under wash, a template's README is read from the project `wash new`
+//! made, as its user reads it.
 
-use crate::common::{start, workspace_root};
+use std::path::Path;
+
+use crate::support::wash::built_project;
+use crate::support::{WashDev, WashPair, start_host, workspace_root};
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Host {
+    Devhost,
+    Wash,
+}
 
 struct Example {
     command: String,
     expected: Vec<String>,
+    only: Option<Host>,
 }
 
 fn examples(readme: &str) -> Vec<Example> {
@@ -18,10 +33,18 @@ fn examples(readme: &str) -> Vec<Example> {
             in_console = line == "```console";
         } else if in_console {
             match line.strip_prefix("$ ") {
-                Some(command) => examples.push(Example {
-                    command: command.into(),
-                    expected: Vec::new(),
-                }),
+                Some(command) => {
+                    let (command, only) = match command.rsplit_once("  # ") {
+                        Some((command, "devhost")) => (command, Some(Host::Devhost)),
+                        Some((command, "wash")) => (command, Some(Host::Wash)),
+                        _ => (command, None),
+                    };
+                    examples.push(Example {
+                        command: command.trim_end().into(),
+                        expected: Vec::new(),
+                        only,
+                    });
+                }
                 None => examples.last_mut().unwrap().expected.push(line.into()),
             }
         }
@@ -29,23 +52,24 @@ fn examples(readme: &str) -> Vec<Example> {
     examples
 }
 
-/// Runs every example of `readme` (a path from the workspace root) against
-/// a fresh host of `project`, in order: later lines may depend on earlier
-/// ones, as a reader's would.
-async fn check(readme: &str, project: &str) {
-    let text = std::fs::read_to_string(workspace_root().join(readme)).unwrap();
+/// Runs the examples of `readme` meant for `host` against the host at
+/// `url`, in order: later lines may depend on earlier ones, as a reader's
+/// would.
+async fn check(readme: &Path, url: &str, host: Host) {
+    let text = std::fs::read_to_string(readme).unwrap();
     let examples = examples(&text);
-    assert!(!examples.is_empty(), "{readme} has no console examples");
-
-    let host = start(project).await;
-    let address = host.local_addr().to_string();
-    for example in examples {
-        assert!(
-            example.command.starts_with("curl "),
-            "{readme}: {}",
-            example.command
-        );
-        let command = example.command.replace("localhost:8000", &address);
+    assert!(
+        !examples.is_empty(),
+        "{} has no console examples",
+        readme.display()
+    );
+    let address = url.trim_start_matches("http://");
+    for example in examples
+        .iter()
+        .filter(|e| e.only.is_none_or(|only| only == host))
+    {
+        assert!(example.command.starts_with("curl "), "{}", example.command);
+        let command = example.command.replace("localhost:8000", address);
         let output = tokio::process::Command::new("sh")
             .args(["-c", &command])
             .output()
@@ -63,39 +87,91 @@ async fn check(readme: &str, project: &str) {
                 });
         assert!(
             matches,
-            "{readme}: `{}` printed\n{stdout}\nbut the README shows\n{}",
+            "{}, under {host:?}: `{}` printed\n{stdout}\nbut the README shows\n{}",
+            readme.display(),
             example.command,
             example.expected.join("\n")
         );
     }
 }
 
-#[tokio::test]
-async fn root_readme() {
-    check("README.md", ".").await;
+/// A README of this repository, by its path from the root.
+fn readme(path: &str) -> std::path::PathBuf {
+    workspace_root().join(path)
+}
+
+async fn under_devhost(readme_path: &str, project: &str) {
+    let host = start_host(project).await;
+    let url = format!("http://{}", host.local_addr());
+    check(&readme(readme_path), &url, Host::Devhost).await;
 }
 
 #[tokio::test]
-async fn http_hello_readme() {
-    check("http-hello/README.md", "http-hello").await;
+async fn root_readme_under_devhost() {
+    under_devhost("README.md", ".").await;
 }
 
 #[tokio::test]
-async fn http_router_readme() {
-    check("http-router/README.md", "http-router").await;
+async fn http_hello_readme_under_devhost() {
+    under_devhost("http-hello/README.md", "http-hello").await;
 }
 
 #[tokio::test]
-async fn kv_counter_readme() {
-    check("kv-counter/README.md", "kv-counter").await;
+async fn http_router_readme_under_devhost() {
+    under_devhost("http-router/README.md", "http-router").await;
 }
 
 #[tokio::test]
-async fn http_api_readme() {
-    check("http-api/README.md", ".").await;
+async fn kv_counter_readme_under_devhost() {
+    under_devhost("kv-counter/README.md", "kv-counter").await;
 }
 
 #[tokio::test]
-async fn task_leet_readme() {
-    check("task-leet/README.md", ".").await;
+async fn http_api_readme_under_devhost() {
+    under_devhost("http-api/README.md", ".").await;
+}
+
+#[tokio::test]
+async fn task_leet_readme_under_devhost() {
+    under_devhost("task-leet/README.md", ".").await;
+}
+
+/// A template's README, from its `wash new` project, against `wash dev` there.
+async fn under_wash(template: &str) {
+    let Some(project) = built_project(template) else {
+        return;
+    };
+    let wash = WashDev::start(&project, None, &[]);
+    check(&project.join("README.md"), &wash.url, Host::Wash).await;
+}
+
+#[tokio::test]
+async fn http_hello_readme_under_wash() {
+    under_wash("http-hello").await;
+}
+
+#[tokio::test]
+async fn http_router_readme_under_wash() {
+    under_wash("http-router").await;
+}
+
+#[tokio::test]
+async fn kv_counter_readme_under_wash() {
+    under_wash("kv-counter").await;
+}
+
+#[tokio::test]
+async fn messaging_readmes_under_two_wash_hosts_over_nats() {
+    let Some(pair) = WashPair::start() else {
+        return;
+    };
+    // Both projects were made and built for the pair.
+    let project = |template| built_project(template).unwrap().join("README.md");
+    for readme in [
+        readme("README.md"),
+        project("http-api"),
+        project("task-leet"),
+    ] {
+        check(&readme, &pair.api.url, Host::Wash).await;
+    }
 }

@@ -1,39 +1,47 @@
-//! The size table in the root README is true: each figure is within 1% of
-//! the component the root build makes now. (Not exact: the build embeds
-//! source paths in panic messages, so a checkout elsewhere differs by a few
-//! bytes.)
+//! The sizes the READMEs give are true: the root README's table and each
+//! template's own `| size |` row are within 1% of what the root build makes
+//! now. (Not exact: the build embeds source paths in panic messages, so a
+//! checkout elsewhere differs by a few bytes.)
 
-use crate::common::{built_component, workspace_root};
+use crate::support::{TEMPLATES, built_component, workspace_root};
+
+/// The first figure like `228,142 B` in `text`, in bytes.
+fn bytes(text: &str) -> Option<u64> {
+    let end = text.find(" B")?;
+    let figure = text[..end].rsplit(' ').next()?;
+    figure.replace(',', "").parse().ok()
+}
+
+fn assert_near(name: &str, documented: u64, place: &str) {
+    let actual = std::fs::metadata(built_component(name)).unwrap().len();
+    assert!(
+        actual.abs_diff(documented) * 100 <= documented,
+        "{place} says {name} is {documented} B; the build makes {actual} B"
+    );
+}
 
 #[test]
-fn readme_sizes_match_the_built_components() {
+fn the_root_readme_table_has_each_size() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
-    let mut checked = 0;
-    // Rows look like: | [http-hello](http-hello) | ... | 228,142 B |
-    for row in readme.lines().filter(|line| line.starts_with("| [")) {
-        let name = row.trim_start_matches("| [").split(']').next().unwrap();
-        let figure = row.trim_end().trim_end_matches('|').trim_end();
-        let Some(figure) = figure.strip_suffix(" B") else {
-            continue;
-        };
-        let documented: u64 = figure
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .replace(',', "")
-            .parse()
-            .unwrap();
-        let actual = std::fs::metadata(built_component(&name.replace('-', "_")))
-            .unwrap()
-            .len();
-        assert!(
-            actual.abs_diff(documented) * 100 <= documented,
-            "README says {name} is {documented} B; the build makes {actual} B"
-        );
-        checked += 1;
+    for name in TEMPLATES {
+        // | [http-hello](http-hello) | ... | 228,142 B |
+        let row = format!("| [{name}]({name}) |");
+        let line = readme.lines().find(|line| line.starts_with(&row)).unwrap();
+        let last_cell = line.trim_end_matches('|').rsplit('|').next().unwrap();
+        assert_near(name, bytes(last_cell.trim()).unwrap(), "README.md");
     }
-    assert_eq!(
-        checked, 5,
-        "expected a size for each of the five components"
-    );
+}
+
+#[test]
+fn each_template_readme_has_its_size() {
+    for name in TEMPLATES {
+        let path = workspace_root().join(name).join("README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let line = readme
+            .lines()
+            .find(|line| line.starts_with("| size |"))
+            .unwrap();
+        let documented = bytes(line.trim_start_matches("| size |").trim()).unwrap();
+        assert_near(name, documented, &format!("{name}/README.md"));
+    }
 }

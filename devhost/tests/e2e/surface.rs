@@ -4,7 +4,7 @@
 //! Builds the components first (the root build command), like every
 //! end-to-end test here.
 
-use crate::common;
+use crate::support::{TEMPLATES, built_component};
 
 use std::collections::BTreeSet;
 use wasmparser::{Parser, Payload};
@@ -17,7 +17,7 @@ struct Surface {
 }
 
 fn surface(component: &str) -> Surface {
-    let path = common::built_component(component);
+    let path = built_component(component);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut surface = Surface {
         imports: BTreeSet::new(),
@@ -60,17 +60,9 @@ fn has(names: &BTreeSet<String>, interface: &str, version: &str) -> bool {
     })
 }
 
-const COMPONENTS: [&str; 5] = [
-    "http_hello",
-    "http_router",
-    "kv_counter",
-    "http_api",
-    "task_leet",
-];
-
 #[test]
 fn http_components_export_the_incoming_handler() {
-    for component in ["http_hello", "http_router", "kv_counter", "http_api"] {
+    for component in ["http-hello", "http-router", "kv-counter", "http-api"] {
         let surface = surface(component);
         assert!(
             has(&surface.exports, "wasi:http/incoming-handler", "0.2."),
@@ -82,14 +74,14 @@ fn http_components_export_the_incoming_handler() {
 
 #[test]
 fn task_leet_exports_the_messaging_handler_and_no_http() {
-    let surface = surface("task_leet");
+    let surface = surface("task-leet");
     let exports: Vec<_> = surface.exports.iter().map(String::as_str).collect();
     assert_eq!(exports, ["wasmcloud:messaging/handler@0.2.0"]);
 }
 
 #[test]
 fn kv_counter_imports_keyvalue_store_and_atomics_at_the_draft_version() {
-    let surface = surface("kv_counter");
+    let surface = surface("kv-counter");
     for interface in ["wasi:keyvalue/store", "wasi:keyvalue/atomics"] {
         let name = format!("{interface}@0.2.0-draft");
         assert!(surface.imports.contains(&name), "{:?}", surface.imports);
@@ -102,7 +94,7 @@ fn kv_counter_imports_keyvalue_store_and_atomics_at_the_draft_version() {
 
 #[test]
 fn messaging_components_import_the_consumer() {
-    for component in ["http_api", "task_leet"] {
+    for component in ["http-api", "task-leet"] {
         let surface = surface(component);
         assert!(
             surface
@@ -116,7 +108,7 @@ fn messaging_components_import_the_consumer() {
 
 #[test]
 fn no_component_imports_sockets_or_filesystem() {
-    for component in COMPONENTS {
+    for component in TEMPLATES {
         let surface = surface(component);
         let forbidden: Vec<_> = surface
             .imports
@@ -131,7 +123,7 @@ fn no_component_imports_sockets_or_filesystem() {
 
 #[test]
 fn only_messaging_components_import_messaging_and_only_kv_counter_keyvalue() {
-    for component in COMPONENTS {
+    for component in TEMPLATES {
         let surface = surface(component);
         let messaging = surface
             .imports
@@ -143,9 +135,9 @@ fn only_messaging_components_import_messaging_and_only_kv_counter_keyvalue() {
             .any(|n| n.starts_with("wasi:keyvalue/"));
         assert_eq!(
             messaging,
-            ["http_api", "task_leet"].contains(&component),
+            ["http-api", "task-leet"].contains(&component),
             "{component}"
         );
-        assert_eq!(keyvalue, component == "kv_counter", "{component}");
+        assert_eq!(keyvalue, component == "kv-counter", "{component}");
     }
 }

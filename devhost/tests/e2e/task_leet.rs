@@ -1,37 +1,30 @@
-//! task-leet through the dev host's broker: the root config (linked beside
-//! http-api) and its own config (alone, subscribed through workload.config).
+//! task-leet beyond HTTP: what devhost's broker returns to a requester, and
+//! the worker alone from its own `.wash/config.yaml` (which carries its
+//! messages over NATS), under devhost and under wash. Its answers over HTTP
+//! are checked through http-api (http_api.rs).
 
-use crate::common::{Client, start};
+use std::time::Duration;
+
+use async_nats::client::RequestErrorKind;
+
+use crate::support::wash::built_project;
+use crate::support::{Client, NatsServer, WashDev, start_host, start_host_with};
 
 const TIMEOUT_MS: u32 = 5000;
 
-async fn leet(host: &devhost::RunningHost, subject: &str, text: &str) -> String {
-    let reply = host
-        .request(subject, text.as_bytes(), TIMEOUT_MS)
+#[tokio::test]
+async fn devhost_hands_the_handlers_error_to_the_requester() {
+    let host = start_host(".").await;
+    let error = host
+        .request("tasks.leet", &[0x68, 0xff, 0xfe], TIMEOUT_MS)
         .await
-        .unwrap();
-    String::from_utf8(reply).unwrap()
-}
-
-#[tokio::test]
-async fn translates_mixed_case_digits_punctuation_and_non_ascii() {
-    let host = start(".").await;
-    for (text, expected) in [
-        ("Hello World", "H3110 W0r1d"),
-        ("LEET speak, Leet Speak!", "1337 5p34k, 1337 5p34k!"),
-        ("Tasks: 42 items (ok?)", "745k5: 42 173m5 (0k?)"),
-        ("Straße, Ünïcödé! 🚀", "57r4ß3, Ünïcödé! 🚀"),
-        ("bcd fgh", "bcd fgh"),
-    ] {
-        assert_eq!(leet(&host, "tasks.leet", text).await, expected, "{text}");
-    }
-}
-
-#[tokio::test]
-async fn answers_on_both_subscribed_subjects_only() {
-    let host = start(".").await;
-    assert_eq!(leet(&host, "tasks.leet", "lost").await, "1057");
-    assert_eq!(leet(&host, "tasks.task-leet", "lost").await, "1057");
+        .unwrap_err();
+    assert_eq!(error, "message body is not valid UTF-8");
+    let error = host
+        .deliver("tasks.leet", b"hello", None)
+        .await
+        .unwrap_err();
+    assert_eq!(error, "missing reply_to");
     let error = host
         .request("tasks.other", b"lost", TIMEOUT_MS)
         .await
@@ -39,34 +32,48 @@ async fn answers_on_both_subscribed_subjects_only() {
     assert_eq!(error, "no subscriber for subject tasks.other");
 }
 
-#[tokio::test]
-async fn a_message_without_reply_to_is_an_error() {
-    let host = start(".").await;
-    let error = host
-        .deliver("tasks.leet", b"hello", None)
-        .await
-        .unwrap_err();
-    assert_eq!(error, "missing reply_to");
+/// A request on each subject the worker's config subscribes to, straight
+/// over NATS.
+async fn answers_on_its_subjects(nats: &NatsServer) {
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    for subject in ["tasks.leet", "tasks.task-leet"] {
+        let reply = client.request(subject, "Hello World".into()).await.unwrap();
+        assert_eq!(reply.payload, "H3110 W0r1d", "{subject}");
+    }
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_utf8_is_an_error_to_the_requester() {
-    let host = start(".").await;
-    let error = host
-        .request("tasks.leet", &[0x68, 0xff, 0xfe], TIMEOUT_MS)
-        .await
-        .unwrap_err();
-    assert_eq!(error, "message body is not valid UTF-8");
-}
-
-#[tokio::test]
-async fn alone_it_subscribes_from_workload_config_and_serves_no_http() {
-    let host = start("task-leet").await;
+async fn alone_under_devhost_it_answers_over_nats_and_serves_no_http() {
+    let nats = NatsServer::start();
+    let host = start_host_with("task-leet", |options| {
+        options.nats_url = Some(nats.url());
+    })
+    .await;
     assert_eq!(host.http_component(), None);
-    assert_eq!(
-        leet(&host, "tasks.task-leet", "Hello World").await,
-        "H3110 W0r1d"
-    );
-    let answer = Client::new(&host).get("/").await;
-    assert_eq!(answer.status, 404);
+    answers_on_its_subjects(&nats).await;
+    assert_eq!(Client::new(&host).get("/").await.status, 404);
+}
+
+#[tokio::test]
+async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
+    let Some(project) = built_project("task-leet") else {
+        return;
+    };
+    let nats = NatsServer::start();
+    let wash = WashDev::start(&project, Some(&nats.url()), &[]);
+    answers_on_its_subjects(&nats).await;
+    let answer = wash.client().get("/").await;
+    assert_eq!((answer.status, answer.body.as_str()), (404, ""));
+
+    // wash logs a handler's `Err` and sends nothing back: the requester
+    // waits out its timeout (devhost answers with the error instead).
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let request = async_nats::Request::new()
+        .payload(vec![0x68, 0xff, 0xfe].into())
+        .timeout(Some(Duration::from_secs(1)));
+    let error = client
+        .send_request("tasks.leet", request)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), RequestErrorKind::TimedOut, "{error}");
 }

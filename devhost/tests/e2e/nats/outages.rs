@@ -4,9 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::devhost_process::{Devhost, devhost, exit_within};
-use super::nats_server::{NatsServer, free_port};
-use crate::common::{Answer, built_component};
+use crate::support::devhost::command;
+use crate::support::nats_server::free_port;
+use crate::support::process::Process;
+use crate::support::workspace::edited_project;
+use crate::support::{Answer, Devhost, NatsServer, workspace_root};
 
 const HELLO: &str = r#"{"payload":"Hello World"}"#;
 
@@ -26,11 +28,11 @@ fn assert_clean_failure(answer: &Answer) {
 /// Polls `host`'s stderr until it contains `text`.
 async fn wait_for_log(host: &Devhost, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !host.stderr().contains(text) {
+    while !host.output().contains(text) {
         assert!(
             Instant::now() < deadline,
             "no {text:?} in:\n{}",
-            host.stderr()
+            host.output()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -39,8 +41,8 @@ async fn wait_for_log(host: &Devhost, text: &str) {
 #[tokio::test]
 async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
     let mut nats = NatsServer::start();
-    let mut worker = Devhost::start("task-leet", &nats.url());
-    let mut api = Devhost::start("http-api", &nats.url());
+    let mut worker = Devhost::crate_over_nats("task-leet", &nats.url());
+    let mut api = Devhost::crate_over_nats("http-api", &nats.url());
     assert_eq!(api.post_task(HELLO).await.body, "H3110 W0r1d");
 
     nats.stop();
@@ -74,46 +76,41 @@ async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
     assert_eq!(answer.body, "H3110 W0r1d");
 }
 
+/// Runs devhost on `dir` and waits for it to fail; returns its output.
+fn failed_start(dir: &std::path::Path, extra_args: &[&str]) -> String {
+    let mut process = Process::spawn("devhost", command(dir, extra_args));
+    let status = process.wait_for_exit(Duration::from_secs(15));
+    let output = process.output();
+    assert!(!status.success(), "{output}");
+    assert!(!output.contains("panicked"), "{output}");
+    output
+}
+
 #[test]
 fn an_unreachable_nats_server_is_a_clear_error_exit_at_start() {
     let url = format!("nats://127.0.0.1:{}", free_port());
-    let mut process = devhost(&crate::common::workspace_root(), &["--nats-url", &url])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = exit_within(&mut process, Duration::from_secs(15));
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut process.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(!status.success(), "{stderr}");
+    let output = failed_start(&workspace_root(), &["--nats-url", &url]);
     assert!(
-        stderr.contains(&format!("devhost: cannot connect to NATS at {url}")),
-        "{stderr}"
+        output.contains(&format!("devhost: cannot connect to NATS at {url}")),
+        "{output}"
     );
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// A project that runs the root build's task-leet, subscribed to
-/// `tasks.leet`, with `dev.data_nats_url` set to `nats_url`.
-fn worker_project(nats_url: &str) -> tempfile::TempDir {
-    let project = tempfile::tempdir().unwrap();
-    let config = format!(
-        "version: 2.0.0\nbuild:\n  component_path: {}\ndev:\n  data_nats_url: {nats_url}\nworkload:\n  config:\n    subscriptions: tasks.leet\n",
-        built_component("task_leet").display()
-    );
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
-    project
+/// task-leet's own config, with `dev.data_nats_url` set to `url`.
+fn worker_project(url: &str) -> tempfile::TempDir {
+    edited_project("task-leet", |config| {
+        config.replace("nats://127.0.0.1:4222", url)
+    })
 }
 
 #[tokio::test]
 async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     let nats = NatsServer::start();
-    let api = Devhost::start("http-api", &nats.url());
+    let api = Devhost::crate_over_nats("http-api", &nats.url());
 
     // The config's URL alone: the worker joins the same server.
     let live = worker_project(&nats.url());
-    let worker = Devhost::start_in(live.path(), &[]);
+    let worker = Devhost::start(live.path(), &[]);
     assert_eq!(api.post_task(HELLO).await.body, "H3110 W0r1d");
     drop(worker);
 
@@ -121,17 +118,8 @@ async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     // naming that URL; with it, the flag's server is used.
     let dead_url = format!("nats://127.0.0.1:{}", free_port());
     let dead = worker_project(&dead_url);
-    let mut process = devhost(dead.path(), &[])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert!(!exit_within(&mut process, Duration::from_secs(15)).success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut process.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains(&dead_url), "{stderr}");
-
-    let _worker = Devhost::start_in(dead.path(), &["--nats-url", &nats.url()]);
+    assert!(failed_start(dead.path(), &[]).contains(&dead_url));
+    let _worker = Devhost::start(dead.path(), &["--nats-url", &nats.url()]);
     let answer = api.post_task(HELLO).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body, "H3110 W0r1d");

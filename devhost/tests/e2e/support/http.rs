@@ -1,80 +1,8 @@
-//! Shared by the end-to-end tests: build the components once, start a dev
-//! host on an ephemeral loopback port, and talk HTTP to it.
+//! An HTTP client for the tests, and what they read from a response.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-pub use devhost::RunningHost;
-
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The cargo that runs these tests, so the nested builds use the same toolchain.
-pub fn cargo() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// The `devhost` binary, run from the workspace root. Its nested builds
-/// must not inherit the test run's target directory.
-pub fn devhost_command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
-    command
-        .current_dir(workspace_root())
-        .env_remove("CARGO_TARGET_DIR");
-    command
-}
-
-/// Runs the root build command once per test run: the five components,
-/// exactly as `wash build` / `wash dev` would build them at the root. It must
-/// succeed without a single warning.
-pub fn build_components() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let output = Command::new(cargo())
-            .args(["build", "--target", "wasm32-wasip2", "--release"])
-            .current_dir(workspace_root())
-            // The configs name `target/...`: keep the output there.
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "component build failed:\n{stderr}");
-        assert!(
-            !stderr.contains("warning"),
-            "component build warned:\n{stderr}"
-        );
-    });
-}
-
-/// The root build's output for a component, by its artifact name (`http_hello`).
-pub fn built_component(artifact: &str) -> PathBuf {
-    build_components();
-    workspace_root().join(format!("target/wasm32-wasip2/release/{artifact}.wasm"))
-}
-
-/// Starts a dev host for a project directory (`"."` is the root config, or a
-/// crate name) on a free loopback port, running its build command first:
-/// the tests use the real configs, not copies of them.
-pub async fn start(project: &str) -> RunningHost {
-    start_with_timeout(project, devhost::DEFAULT_REQUEST_TIMEOUT).await
-}
-
-pub async fn start_with_timeout(project: &str, request_timeout: Duration) -> RunningHost {
-    build_components();
-    let options = devhost::Options {
-        project_dir: workspace_root().join(project),
-        address: Some(([127, 0, 0, 1], 0).into()),
-        build: true,
-        request_timeout,
-        quiet: true,
-        nats_url: None,
-    };
-    devhost::start(options).await.unwrap()
-}
+use devhost::RunningHost;
 
 /// What a test reads from a response.
 #[derive(Debug)]
@@ -136,6 +64,11 @@ impl Client {
             .build()
             .unwrap();
         Self { http, base }
+    }
+
+    /// The host's address, as given to [`Self::at`].
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     pub async fn get(&self, path: &str) -> Answer {

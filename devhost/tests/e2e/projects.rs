@@ -1,0 +1,157 @@
+//! Every template is a whole project on its own: `wash new --subfolder`
+//! copies its folder and nothing else. In this repository a template's
+//! `wit/` files and `wkg.lock` are symlinks into the root's, so the WIT has
+//! one source; `wash new` copies each link as the file it points to.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::support::process::Process;
+use crate::support::wash::{built_project, root_project, wash, wash_command, wash_new};
+use crate::support::{TEMPLATES, workspace_root};
+
+/// `(name, version)` of every package in a Cargo.lock.
+fn locked_versions(lock: &Path) -> BTreeSet<(String, String)> {
+    let text = std::fs::read_to_string(lock).unwrap();
+    text.split("[[package]]")
+        .skip(1)
+        .map(|package| {
+            let field = |key: &str| {
+                let line = package.lines().find(|line| line.starts_with(key)).unwrap();
+                line.trim_start_matches(key).trim_matches('"').to_string()
+            };
+            (field("name = "), field("version = "))
+        })
+        .collect()
+}
+
+#[test]
+fn each_templates_cargo_lock_pins_the_workspace_versions() {
+    let root = locked_versions(&workspace_root().join("Cargo.lock"));
+    for template in TEMPLATES {
+        let lock = workspace_root().join(template).join("Cargo.lock");
+        for (name, version) in locked_versions(&lock) {
+            assert!(
+                root.contains(&(name.clone(), version.clone())),
+                "{template}/Cargo.lock has {name} {version}, the root's does not: run scripts/crate-locks"
+            );
+        }
+    }
+}
+
+/// The files `wash new` must bring for a template to build and run alone,
+/// besides `src/`.
+fn expected_files(template: &str) -> Vec<String> {
+    let mut files: Vec<String> = [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        ".gitignore",
+        ".wash/config.yaml",
+        "README.md",
+        "manifests/workloaddeployment.yaml",
+    ]
+    .map(String::from)
+    .to_vec();
+    let world = workspace_root().join(format!("wit/{template}.wit"));
+    if world.exists() {
+        files.extend(["wit/world.wit".into(), "wkg.lock".into()]);
+        // Each package the world imports, as `wkg wit fetch` lays it out.
+        let text = std::fs::read_to_string(world).unwrap();
+        for dependency in ["wasi:keyvalue@0.2.0-draft", "wasmcloud:messaging@0.2.0"] {
+            let (package, version) = dependency.split_once('@').unwrap();
+            let (namespace, name) = package.split_once(':').unwrap();
+            if text.contains(&format!("{package}/")) {
+                files.push(format!("wit/deps/{namespace}-{name}-{version}/package.wit"));
+            }
+        }
+    }
+    files
+}
+
+/// Relative links of a Markdown file (`[text](target)`), without anchors.
+fn relative_links(markdown: &str) -> Vec<String> {
+    markdown
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .map(|target| target.split('#').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn wash_new_gives_each_template_every_file_it_needs() {
+    let Some(wash) = wash() else {
+        return;
+    };
+    for template in TEMPLATES {
+        let project = wash_new(wash, template, &format!("{template}-files"));
+        for file in expected_files(template) {
+            let path = project.join(&file);
+            let metadata = path.symlink_metadata();
+            assert!(
+                metadata.is_ok_and(|m| m.is_file()),
+                "{template}: `wash new` gave no plain file {file}"
+            );
+            // The same text as in the repository (a link there).
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                std::fs::read(workspace_root().join(template).join(&file)).unwrap(),
+                "{template}: {file}"
+            );
+        }
+        let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
+        for link in relative_links(&readme) {
+            assert!(
+                !link.starts_with('/') && !link.contains(".."),
+                "{template}/README.md links outside its folder: {link}"
+            );
+            assert!(
+                project.join(&link).exists(),
+                "{template}/README.md: dead link {link}"
+            );
+        }
+    }
+}
+
+#[test]
+fn wash_new_projects_build_offline_and_with_wash_build() {
+    // `built_project` checks both builds, and that cargo did not warn.
+    for template in TEMPLATES {
+        if built_project(template).is_none() {
+            return;
+        }
+    }
+}
+
+/// The one thing wash 2.7.0 cannot do that the root README used to
+/// promise: serve http-api and task-leet from one `wash dev`. When this
+/// test fails because wash has started serving them, the README's note
+/// (and this test) can go.
+#[test]
+fn one_wash_dev_at_the_root_cannot_link_the_pair() {
+    let (Some(wash), Some(root)) = (wash(), root_project()) else {
+        return;
+    };
+    let port = crate::support::nats_server::free_port();
+    let mut command = wash_command(wash, &root);
+    command
+        .arg("dev")
+        .env("WASH_DEV", format!("{{address=\"127.0.0.1:{port}\"}}"));
+    let mut process = Process::spawn("wash dev at the root", command);
+    let line = process.wait_for_line(Duration::from_secs(300), |line| {
+        line.contains("listening for HTTP requests") || line.contains("failed to reload component")
+    });
+    assert!(
+        line.contains(
+            "component imports instance `wasmcloud:messaging/consumer@0.2.0`, \
+             but a matching implementation was not found in the linker"
+        ),
+        "wash dev at the root no longer fails as the README says; if it serves the pair \
+         now, update the README and this test:\n{}",
+        process.output()
+    );
+    assert!(!process.wait_for_exit(Duration::from_secs(30)).success());
+}

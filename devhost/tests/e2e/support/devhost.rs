@@ -1,0 +1,127 @@
+//! The `devhost` binary as a separate process, as a user runs it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::http::{Answer, Client};
+use super::process::Process;
+use super::workspace::{cargo_build, workspace_root};
+
+/// The `devhost` binary, run from the workspace root. Its own builds must
+/// not inherit the test run's target directory.
+pub fn devhost_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devhost"));
+    command
+        .current_dir(workspace_root())
+        .env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+pub struct Devhost {
+    process: Process,
+    /// `http://127.0.0.1:PORT`, from the banner.
+    pub url: String,
+}
+
+impl Devhost {
+    /// Runs `devhost -C <crate> --nats-url <nats_url>` on a free port, after
+    /// building the crate the way its `.wash/config.yaml` does.
+    pub fn crate_over_nats(name: &str, nats_url: &str) -> Self {
+        build_crate(name);
+        Self::start(&workspace_root().join(name), &["--nats-url", nats_url])
+    }
+
+    /// Runs devhost on the project in `dir`, without building, on a free
+    /// port, and waits until it serves.
+    pub fn start(dir: &Path, extra_args: &[&str]) -> Self {
+        let mut process = Process::spawn("devhost", command(dir, extra_args));
+        // "devhost: serving http-api on http://127.0.0.1:PORT", or "devhost:
+        // listening on http://127.0.0.1:PORT (no component serves HTTP)".
+        let banner = process.wait_for_line(Duration::from_secs(60), |line| {
+            line.starts_with("devhost: serving ") || line.starts_with("devhost: listening on ")
+        });
+        let url = banner
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap()
+            .to_string();
+        Self { process, url }
+    }
+
+    /// How many messages this host's handlers have finished: it logs a
+    /// `MSG <subject> <component> ok|failed <time>` line for each.
+    pub fn handled(&self) -> usize {
+        self.output()
+            .lines()
+            .filter(|line| line.starts_with("MSG "))
+            .count()
+    }
+
+    pub fn output(&self) -> String {
+        self.process.output()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.process.is_running()
+    }
+
+    pub fn kill(&mut self) {
+        self.process.kill();
+    }
+
+    pub fn client(&self) -> Client {
+        Client::at(self.url.clone())
+    }
+
+    pub async fn post_task(&self, body: &str) -> Answer {
+        self.client().post_json("/task", body).await
+    }
+}
+
+/// `devhost -C <dir> --no-build --address 127.0.0.1:0 <extra_args>`.
+pub fn command(dir: &Path, extra_args: &[&str]) -> Command {
+    let mut command = devhost_command();
+    command
+        .arg("-C")
+        .arg(dir)
+        .args(["--no-build", "--address", "127.0.0.1:0"])
+        .args(extra_args);
+    command
+}
+
+/// Runs a crate's build in its own directory, as its `.wash/config.yaml`
+/// says, once per test run.
+fn build_crate(name: &str) {
+    static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mut built = BUILT.lock().unwrap();
+    if built.insert(name.to_string()) {
+        cargo_build(&workspace_root().join(name), &[]);
+    }
+}
+
+/// Starts the devhost library in this process for a project directory
+/// (`"."` is the root, or a crate name) on a free loopback port, running
+/// its build command first: the tests use the real configs.
+pub async fn start_host(project: &str) -> devhost::RunningHost {
+    start_host_with(project, |_| {}).await
+}
+
+/// [`start_host`], with `adjust` changing the options first.
+pub async fn start_host_with(
+    project: &str,
+    adjust: impl FnOnce(&mut devhost::Options),
+) -> devhost::RunningHost {
+    super::workspace::build_components();
+    let mut options = devhost::Options {
+        project_dir: workspace_root().join(project),
+        address: Some(([127, 0, 0, 1], 0).into()),
+        build: true,
+        quiet: true,
+        ..Default::default()
+    };
+    adjust(&mut options);
+    devhost::start(options).await.unwrap()
+}
