@@ -7,6 +7,7 @@
 //! `REQUIRE_WASH` set (`.ci/run` sets it) a missing wash fails instead.
 
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -64,13 +65,16 @@ pub fn wash_command(wash: &Path, dir: &Path) -> Command {
     command
 }
 
-/// Where the wash leg keeps its clone and projects, emptied once per run.
-/// Outside the workspace: cargo would take a project inside it for a
-/// stray member of this workspace.
+/// Where the wash leg keeps its clone and projects, emptied once per run:
+/// outside the workspace (cargo would take a project inside it for a stray
+/// member of this workspace), one for each checkout.
 fn scratch() -> &'static Path {
     static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
     SCRATCH.get_or_init(|| {
-        let dir = std::env::temp_dir().join("wasmcloud-templates-wash-leg");
+        let mut checkout = DefaultHasher::new();
+        workspace_root().canonicalize().unwrap().hash(&mut checkout);
+        let name = format!("wash-leg-{:016x}", checkout.finish());
+        let dir = std::env::temp_dir().join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("projects")).unwrap();
         dir
