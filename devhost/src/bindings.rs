@@ -4,6 +4,13 @@
 //! `wit/host.wit`, which names the two worlds below. Dependencies are listed
 //! before the package that uses them.
 
+/// The guest's handle to a key-value bucket: just the bucket's name. The
+/// data lives in the host-wide store (`keyvalue.rs`), so handles from
+/// different instances see the same data.
+pub struct Bucket {
+    pub name: String,
+}
+
 /// `wasi:keyvalue`, `wasi:config` and `wasmcloud:messaging/consumer`: the
 /// imports components get from devhost.
 mod host {
@@ -21,8 +28,7 @@ mod host {
             default: trappable,
         },
         with: {
-            // A bucket handle is just the bucket's name; see keyvalue.rs.
-            "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
+            "wasi:keyvalue/store.bucket": crate::bindings::Bucket,
         },
     });
 }
@@ -46,7 +52,6 @@ mod handler {
 }
 
 pub use handler::MessageHandlerPre;
-pub use host::Imports;
 pub use host::wasi::config::store as config_store;
 pub use host::wasi::keyvalue::{atomics, batch, store as keyvalue_store};
 pub use host::wasmcloud::messaging::{consumer, types as messaging_types};

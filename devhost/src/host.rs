@@ -1,30 +1,20 @@
 //! Starting a dev host: config, build, compile, link, listen.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy,
-};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::messaging_types::BrokerMessage;
-use crate::bindings::{self, MessageHandlerPre};
-use crate::config::{ComponentSpec, ProjectConfig};
-use crate::http::{HttpComponent, HttpServer};
-use crate::keyvalue::KeyValueStore;
-use crate::messaging::{ConsumerGroup, Messaging, Serving, Subscriber, Transport};
-use crate::runtime::{EpochTicker, Runtime};
-use crate::state::{ComponentInfo, ComponentState};
-use crate::subject::parse_subscriptions;
-use crate::{build_command, http, messaging};
+use crate::config::ProjectConfig;
+use crate::instances::{EpochTicker, Instances, new_engine};
+use crate::messaging::{Broker, Subscription, Transport};
+use crate::{build_command, components, http};
 
 /// Where devhost listens when neither `--address` nor `dev.address` says.
 /// (wash listens on 0.0.0.0:8000; a dev host stays on loopback.)
@@ -33,9 +23,6 @@ pub const DEFAULT_ADDRESS: SocketAddr =
 
 /// The default time limit for one HTTP request or one message handler.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
-const MESSAGE_HANDLER_EXPORT: &str = "wasmcloud:messaging/handler";
 
 /// How to start a dev host.
 #[derive(Debug, Clone)]
@@ -73,11 +60,11 @@ impl Default for Options {
 pub struct RunningHost {
     local_addr: SocketAddr,
     http_component: Option<String>,
+    broker: Arc<Broker>,
     stop: oneshot::Sender<()>,
     server: JoinHandle<()>,
-    runtime: Arc<Runtime>,
-    // Stops receiving NATS messages when the host goes away.
-    _serving: Serving,
+    // Stops the message handlers and NATS receivers when the host goes away.
+    _tasks: Tasks,
     // Stops the epoch thread when the host goes away.
     _epoch_ticker: EpochTicker,
 }
@@ -101,8 +88,10 @@ impl RunningHost {
         body: &[u8],
         timeout_ms: u32,
     ) -> Result<Vec<u8>, String> {
-        let reply =
-            messaging::request(&self.runtime, subject.into(), body.into(), timeout_ms).await?;
+        let reply = self
+            .broker
+            .request(subject.into(), body.into(), timeout_ms)
+            .await?;
         Ok(reply.body)
     }
 
@@ -121,13 +110,22 @@ impl RunningHost {
             body: body.into(),
             reply_to: reply_to.map(String::from),
         };
-        messaging::deliver(&self.runtime, message).await
+        self.broker.deliver(message).await
     }
 
     /// Stops accepting connections and closes open ones.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = self.server.await;
+    }
+}
+
+/// Background tasks that end with the host.
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.0.iter().for_each(JoinHandle::abort);
     }
 }
 
@@ -175,27 +173,41 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     }
 
     let engine = new_engine()?;
-    let linker = new_linker(&engine)?;
-    let mut http_target: Option<HttpComponent> = None;
-    let mut subscribers = Vec::new();
-    for spec in specs {
-        let loaded = load_component(&engine, &linker, spec).await?;
-        add_component(loaded, &mut http_target, &mut subscribers)?;
+    let components = components::load(&engine, specs).await?;
+
+    // Each handler gets a channel, the broker the sending end: the broker
+    // routes messages, the handlers run them.
+    let mut subscriptions = Vec::new();
+    let mut handlers = Vec::new();
+    for handler in components.handlers {
+        let (deliveries, received) = mpsc::unbounded_channel();
+        subscriptions.push(Subscription {
+            component: handler.handler.component.name.clone(),
+            patterns: handler.patterns,
+            consumer_group: handler.consumer_group,
+            deliveries,
+        });
+        handlers.push((handler.handler, received));
     }
+    let broker = Arc::new(Broker::new(subscriptions, transport));
+    let epoch_ticker = EpochTicker::start(engine.clone())?;
+    let instances = Arc::new(Instances::new(
+        engine,
+        Default::default(),
+        Arc::clone(&broker),
+        options.request_timeout,
+    ));
 
-    let runtime = Arc::new(Runtime {
-        engine: engine.clone(),
-        keyvalue: KeyValueStore::default(),
-        messaging: Messaging::new(subscribers, transport),
-        time_limit: options.request_timeout,
-    });
-    let epoch_ticker = EpochTicker::start(engine)?;
-    let serving = messaging::serve(&runtime, options.quiet).await?;
-
-    let http_component = http_target.as_ref().map(|t| t.component.name.clone());
-    let server = Arc::new(HttpServer {
-        runtime: Arc::clone(&runtime),
-        target: http_target,
+    let mut tasks = broker.serve(options.quiet).await?;
+    for (handler, received) in handlers {
+        tasks.push(tokio::spawn(
+            handler.serve(Arc::clone(&instances), received),
+        ));
+    }
+    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
+    let server = Arc::new(http::HttpServer {
+        instances,
+        target: components.http,
         quiet: options.quiet,
     });
     let (stop, stopped) = oneshot::channel();
@@ -204,10 +216,10 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     Ok(RunningHost {
         local_addr,
         http_component,
+        broker,
         stop,
         server,
-        runtime,
-        _serving: serving,
+        _tasks: Tasks(tasks),
         _epoch_ticker: epoch_ticker,
     })
 }
@@ -221,160 +233,6 @@ fn nats_url<'a>(options: &'a Options, config: &'a ProjectConfig) -> Option<&'a s
         .or(config.dev.data_nats_url.as_deref())
         .map(str::trim)
         .filter(|url| !url.is_empty())
-}
-
-/// How many component instances may exist at once (see `new_engine`).
-const MAX_INSTANCES: u32 = 256;
-
-pub(crate) fn new_engine() -> anyhow::Result<Engine> {
-    let mut config = Config::new();
-    // Lets the time limit interrupt a guest that never calls the host.
-    config.epoch_interruption(true);
-    // A fresh instance per request makes instantiation the hot path. The
-    // pooling allocator reuses pre-reserved memory slots instead of mapping
-    // new memory each time, as `wasmtime serve` and production hosts do
-    // (BENCHMARKS.md has the measurement). 256 concurrent instances is
-    // plenty for a dev host; past that a request fails rather than waits.
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(MAX_INSTANCES)
-        .total_memories(MAX_INSTANCES)
-        .total_tables(MAX_INSTANCES);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    // For `perf record`: write /tmp/perf-<pid>.map so compiled guest code
-    // shows up by function name in `perf report`.
-    if std::env::var_os("DEVHOST_PERFMAP").is_some() {
-        config.profiler(ProfilingStrategy::PerfMap);
-    }
-    Ok(Engine::new(&config)?)
-}
-
-/// One linker for every component: WASI, wasi:http (outgoing requests
-/// denied, see state.rs) and devhost's own interfaces.
-fn new_linker(engine: &Engine) -> anyhow::Result<Linker<ComponentState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    bindings::Imports::add_to_linker::<_, HasSelf<ComponentState>>(&mut linker, |state| state)?;
-    Ok(linker)
-}
-
-/// A compiled, linked component and what it exports.
-struct LoadedComponent {
-    info: Arc<ComponentInfo>,
-    /// See [`ComponentSpec::wash_name`].
-    wash_name: String,
-    pre: InstancePre<ComponentState>,
-    exports_http: bool,
-    exports_message_handler: bool,
-}
-
-async fn load_component(
-    engine: &Engine,
-    linker: &Linker<ComponentState>,
-    spec: ComponentSpec,
-) -> anyhow::Result<LoadedComponent> {
-    let ComponentSpec {
-        name,
-        wash_name,
-        file,
-        config,
-    } = spec;
-    let component = compile(engine, &file)
-        .await
-        .with_context(|| format!("component {name}: cannot load {}", file.display()))?;
-    let pre = linker
-        .instantiate_pre(&component)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("component {name}: cannot link its imports"))?;
-
-    let export_names: Vec<String> = component
-        .component_type()
-        .exports(engine)
-        .map(|(export, _)| export.to_string())
-        .collect();
-    Ok(LoadedComponent {
-        info: Arc::new(ComponentInfo { name, config }),
-        wash_name,
-        pre,
-        exports_http: exports_interface(&export_names, HTTP_EXPORT),
-        exports_message_handler: exports_interface(&export_names, MESSAGE_HANDLER_EXPORT),
-    })
-}
-
-/// Compiling takes a while (seconds for a big component), so it runs off
-/// the async worker threads.
-async fn compile(engine: &Engine, file: &Path) -> anyhow::Result<Component> {
-    let engine = engine.clone();
-    let file = file.to_path_buf();
-    let component =
-        tokio::task::spawn_blocking(move || Component::from_file(&engine, &file)).await??;
-    Ok(component)
-}
-
-/// Whether one of `exports` is `interface` at some version
-/// (`wasi:http/incoming-handler@0.2.6` is `wasi:http/incoming-handler`).
-fn exports_interface(exports: &[String], interface: &str) -> bool {
-    exports
-        .iter()
-        .any(|export| export.split('@').next() == Some(interface))
-}
-
-/// Makes a loaded component the HTTP server (the first HTTP exporter in
-/// manifest order) and/or a message subscriber.
-fn add_component(
-    loaded: LoadedComponent,
-    http_target: &mut Option<HttpComponent>,
-    subscribers: &mut Vec<Subscriber>,
-) -> anyhow::Result<()> {
-    let name = &loaded.info.name;
-    let subscriptions = loaded.info.config.get("subscriptions");
-
-    if loaded.exports_http {
-        match http_target {
-            Some(serving) => eprintln!(
-                "devhost: warning: {name} also exports {HTTP_EXPORT}; only {} serves HTTP",
-                serving.component.name
-            ),
-            None => {
-                let proxy = ProxyPre::new(loaded.pre.clone())
-                    .map_err(anyhow::Error::from)
-                    .with_context(|| {
-                        format!("component {name}: unsupported {HTTP_EXPORT} export")
-                    })?;
-                *http_target = Some(HttpComponent {
-                    component: Arc::clone(&loaded.info),
-                    proxy,
-                });
-            }
-        }
-    }
-
-    if loaded.exports_message_handler {
-        let patterns = parse_subscriptions(subscriptions.map(String::as_str).unwrap_or(""));
-        if patterns.is_empty() {
-            eprintln!(
-                "devhost: warning: {name} exports {MESSAGE_HANDLER_EXPORT} but has no `subscriptions` config, so it gets no messages"
-            );
-        }
-        let handler = MessageHandlerPre::new(loaded.pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!("component {name}: unsupported {MESSAGE_HANDLER_EXPORT} export")
-            })?;
-        let consumer_group = ConsumerGroup::from_config(&loaded.info.config, &loaded.wash_name)
-            .with_context(|| format!("component {name}"))?;
-        subscribers.push(Subscriber {
-            component: loaded.info,
-            patterns,
-            consumer_group,
-            handler,
-        });
-    } else if subscriptions.is_some() {
-        eprintln!(
-            "devhost: warning: {name} has `subscriptions` but does not export {MESSAGE_HANDLER_EXPORT}; ignored"
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
@@ -21,8 +21,14 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::runtime::Runtime;
+use crate::instances::Instances;
 use crate::state::{ComponentInfo, ComponentState};
+
+/// How long a client has to send a request's headers, from when it starts
+/// (or, on a kept-alive connection, from the end of the previous response):
+/// a client that sends nothing, or a byte at a time, is disconnected then
+/// instead of holding its connection forever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The component that answers HTTP, pre-linked so each request only
 /// instantiates it.
@@ -32,7 +38,7 @@ pub struct HttpComponent {
 }
 
 pub struct HttpServer {
-    pub runtime: Arc<Runtime>,
+    pub instances: Arc<Instances>,
     /// `None` for a project without an HTTP component: every request is 404.
     pub target: Option<HttpComponent>,
     /// No per-request log lines.
@@ -71,10 +77,13 @@ async fn serve_connection(stream: TcpStream, server: Arc<HttpServer>) {
         let server = Arc::clone(&server);
         async move { Ok::<_, Infallible>(server.handle(request).await) }
     });
-    // Errors here are broken connections (a client that hung up); each
-    // request's own failures have already been answered and logged.
+    // Errors here are broken connections (a client that hung up, or that
+    // was too slow); each request's own failures have already been answered
+    // and logged.
     let _ = http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }
@@ -106,7 +115,7 @@ impl HttpServer {
         request: hyper::Request<Incoming>,
     ) -> Response<HyperOutgoingBody> {
         let name = &target.component.name;
-        let mut store = self.runtime.new_store(&target.component);
+        let mut store = self.instances.new_store(&target.component);
 
         let (response_sender, response_receiver) = oneshot::channel();
         let request = match store
@@ -129,10 +138,10 @@ impl HttpServer {
 
         // The call runs on its own task: after the guest has sent the
         // response head it may still be writing the body.
-        let runtime = Arc::clone(&self.runtime);
+        let instances = Arc::clone(&self.instances);
         let proxy = target.proxy.clone();
         let call = tokio::spawn(async move {
-            runtime
+            instances
                 .limit_time(async {
                     let instance = proxy.instantiate_async(&mut store).await?;
                     instance

@@ -1,21 +1,18 @@
 //! `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
 //! shared by every instance of every component, so a counter survives from
 //! one request (one fresh instance) to the next.
+//!
+//! The interfaces are implemented on [`KeyValue`], a view of one instance's
+//! resource table and the shared store, so this module knows nothing of the
+//! rest of an instance's state.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use wasmtime::component::Resource;
+use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
 use crate::bindings::keyvalue_store::{Error, KeyResponse};
-use crate::bindings::{atomics, batch, keyvalue_store};
-use crate::state::ComponentState;
-
-/// The guest's handle to a bucket: just the bucket's name. The data lives in
-/// [`KeyValueStore`], so handles from different instances see the same data.
-pub struct Bucket {
-    name: String,
-}
+use crate::bindings::{Bucket, atomics, batch, keyvalue_store};
 
 type Entries = BTreeMap<String, Vec<u8>>;
 
@@ -91,28 +88,52 @@ fn parse_counter(value: &[u8]) -> Option<u64> {
     std::str::from_utf8(value).ok()?.parse().ok()
 }
 
-impl ComponentState {
+/// What one instance's key-value calls reach: the host-wide store, and the
+/// instance's own table, where its bucket handles live.
+pub struct KeyValue<'a> {
+    pub store: &'a KeyValueStore,
+    pub table: &'a mut ResourceTable,
+}
+
+/// Names [`KeyValue`] as the data the linker hands these interfaces.
+struct HasKeyValue;
+
+impl HasData for HasKeyValue {
+    type Data<'a> = KeyValue<'a>;
+}
+
+/// Links the three interfaces; `view` finds an instance's [`KeyValue`].
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> KeyValue<'_>,
+) -> wasmtime::Result<()> {
+    keyvalue_store::add_to_linker::<T, HasKeyValue>(linker, view)?;
+    atomics::add_to_linker::<T, HasKeyValue>(linker, view)?;
+    batch::add_to_linker::<T, HasKeyValue>(linker, view)
+}
+
+impl KeyValue<'_> {
     fn bucket_name(&self, bucket: &Resource<Bucket>) -> wasmtime::Result<String> {
         Ok(self.table.get(bucket)?.name.clone())
     }
 }
 
-impl keyvalue_store::Host for ComponentState {
+impl keyvalue_store::Host for KeyValue<'_> {
     fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<Bucket>, Error>> {
-        self.runtime.keyvalue.open(&identifier);
+        self.store.open(&identifier);
         let bucket = self.table.push(Bucket { name: identifier })?;
         Ok(Ok(bucket))
     }
 }
 
-impl keyvalue_store::HostBucket for ComponentState {
+impl keyvalue_store::HostBucket for KeyValue<'_> {
     fn get(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let name = self.bucket_name(&bucket)?;
-        Ok(Ok(self.runtime.keyvalue.get(&name, &key)))
+        Ok(Ok(self.store.get(&name, &key)))
     }
 
     fn set(
@@ -122,7 +143,7 @@ impl keyvalue_store::HostBucket for ComponentState {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
         let name = self.bucket_name(&bucket)?;
-        self.runtime.keyvalue.set(&name, &key, value);
+        self.store.set(&name, &key, value);
         Ok(Ok(()))
     }
 
@@ -132,7 +153,7 @@ impl keyvalue_store::HostBucket for ComponentState {
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
         let name = self.bucket_name(&bucket)?;
-        self.runtime.keyvalue.delete(&name, &key);
+        self.store.delete(&name, &key);
         Ok(Ok(()))
     }
 
@@ -142,7 +163,7 @@ impl keyvalue_store::HostBucket for ComponentState {
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
         let name = self.bucket_name(&bucket)?;
-        Ok(Ok(self.runtime.keyvalue.get(&name, &key).is_some()))
+        Ok(Ok(self.store.get(&name, &key).is_some()))
     }
 
     /// Every key in one page: the store is small and in memory.
@@ -152,7 +173,7 @@ impl keyvalue_store::HostBucket for ComponentState {
         _cursor: Option<u64>,
     ) -> wasmtime::Result<Result<KeyResponse, Error>> {
         let name = self.bucket_name(&bucket)?;
-        let keys = self.runtime.keyvalue.keys(&name);
+        let keys = self.store.keys(&name);
         Ok(Ok(KeyResponse { keys, cursor: None }))
     }
 
@@ -162,7 +183,7 @@ impl keyvalue_store::HostBucket for ComponentState {
     }
 }
 
-impl atomics::Host for ComponentState {
+impl atomics::Host for KeyValue<'_> {
     fn increment(
         &mut self,
         bucket: Resource<Bucket>,
@@ -171,24 +192,22 @@ impl atomics::Host for ComponentState {
     ) -> wasmtime::Result<Result<u64, Error>> {
         let name = self.bucket_name(&bucket)?;
         Ok(self
-            .runtime
-            .keyvalue
+            .store
             .increment(&name, &key, delta)
             .map_err(Error::Other))
     }
 }
 
-impl batch::Host for ComponentState {
+impl batch::Host for KeyValue<'_> {
     fn get_many(
         &mut self,
         bucket: Resource<Bucket>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<Option<(String, Vec<u8>)>>, Error>> {
         let name = self.bucket_name(&bucket)?;
-        let store = &self.runtime.keyvalue;
         let values = keys
             .into_iter()
-            .map(|key| store.get(&name, &key).map(|value| (key, value)))
+            .map(|key| self.store.get(&name, &key).map(|value| (key, value)))
             .collect();
         Ok(Ok(values))
     }
@@ -200,7 +219,7 @@ impl batch::Host for ComponentState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let name = self.bucket_name(&bucket)?;
         for (key, value) in key_values {
-            self.runtime.keyvalue.set(&name, &key, value);
+            self.store.set(&name, &key, value);
         }
         Ok(Ok(()))
     }
@@ -212,7 +231,7 @@ impl batch::Host for ComponentState {
     ) -> wasmtime::Result<Result<(), Error>> {
         let name = self.bucket_name(&bucket)?;
         for key in keys {
-            self.runtime.keyvalue.delete(&name, &key);
+            self.store.delete(&name, &key);
         }
         Ok(Ok(()))
     }

@@ -33,14 +33,18 @@
 //! # }
 //! ```
 
+// In the order they build on each other: each module uses only those
+// above it.
 mod bindings;
 mod build_command;
+mod components;
 pub mod config;
+mod handlers;
 mod host;
 mod http;
+mod instances;
 mod keyvalue;
 mod messaging;
-mod runtime;
 mod state;
 mod subject;
 mod wasi_config;

@@ -1,5 +1,6 @@
 //! What each Wasmtime `Store` holds: the state of one instance of one
-//! component, created fresh for every HTTP request and every message.
+//! component, created fresh for every HTTP request and every message, and
+//! the views the interfaces devhost implements take of it.
 
 use std::sync::Arc;
 
@@ -11,7 +12,9 @@ use wasmtime_wasi_http::{
 };
 
 use crate::config::ConfigMap;
-use crate::runtime::Runtime;
+use crate::keyvalue::{KeyValue, KeyValueStore};
+use crate::messaging::{Broker, Consumer};
+use crate::wasi_config::WasiConfig;
 
 /// A loaded component's name and merged config, shared by its instances.
 #[derive(Debug)]
@@ -21,17 +24,22 @@ pub struct ComponentInfo {
 }
 
 pub struct ComponentState {
-    pub(crate) component: Arc<ComponentInfo>,
-    /// The shared key-value store, message broker and time limit.
-    pub(crate) runtime: Arc<Runtime>,
-    pub(crate) table: ResourceTable,
+    component: Arc<ComponentInfo>,
+    /// Host-wide: every instance sees the same key-value data and broker.
+    keyvalue: Arc<KeyValueStore>,
+    broker: Arc<Broker>,
+    table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     http_hooks: DenyOutgoingHttp,
 }
 
 impl ComponentState {
-    pub fn new(component: Arc<ComponentInfo>, runtime: Arc<Runtime>) -> Self {
+    pub fn new(
+        component: Arc<ComponentInfo>,
+        keyvalue: Arc<KeyValueStore>,
+        broker: Arc<Broker>,
+    ) -> Self {
         // No environment, arguments, preopened directories or network
         // access (wasmtime-wasi denies sockets unless told otherwise).
         // The guest's stdout goes to our stderr, so devhost's own stdout
@@ -42,12 +50,31 @@ impl ComponentState {
             .build();
         Self {
             component,
-            runtime,
+            keyvalue,
+            broker,
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
             http_hooks: DenyOutgoingHttp,
         }
+    }
+
+    /// For `wasi:keyvalue` (see `keyvalue.rs`).
+    pub fn keyvalue(&mut self) -> KeyValue<'_> {
+        KeyValue {
+            store: &self.keyvalue,
+            table: &mut self.table,
+        }
+    }
+
+    /// For `wasi:config` (see `wasi_config.rs`).
+    pub fn config(&mut self) -> WasiConfig<'_> {
+        WasiConfig(&self.component.config)
+    }
+
+    /// For `wasmcloud:messaging/consumer` (see `messaging/`).
+    pub fn consumer(&mut self) -> Consumer<'_> {
+        Consumer(&self.broker)
     }
 }
 

@@ -1,24 +1,23 @@
 //! The in-process broker, devhost's default: every component of this one
 //! host shares one subject space, and nothing leaves the process.
 //!
-//! `publish` runs every matching handler; `request` runs one of them with a
-//! fresh `_INBOX.<id>` reply subject and waits for the message published to
-//! that inbox, as NATS request/reply does. Every delivery runs in a fresh
-//! instance on its own task.
+//! `publish` delivers to every matching subscriber; `request` delivers to
+//! one of them with a fresh `_INBOX.<id>` reply subject and waits for the
+//! message published to that inbox, as NATS request/reply does.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{handler_failed, run_handler};
+use super::Subscription;
 use crate::bindings::messaging_types::BrokerMessage;
-use crate::runtime::Runtime;
 
 #[derive(Default)]
-pub struct Broker {
+pub struct InProcess {
     inboxes: Inboxes,
     next_inbox_id: AtomicU64,
     /// Spreads requests over several matching subscribers, like a NATS
@@ -26,66 +25,57 @@ pub struct Broker {
     next_pick: AtomicUsize,
 }
 
-impl Broker {
+impl InProcess {
     fn new_inbox(&self) -> String {
         let id = self.next_inbox_id.fetch_add(1, Ordering::Relaxed);
         format!("_INBOX.{id}")
     }
-}
 
-/// `consumer::request`: send to one subscriber and wait for its reply.
-pub async fn request(
-    runtime: &Arc<Runtime>,
-    broker: &Broker,
-    subject: String,
-    body: Vec<u8>,
-    timeout: Duration,
-) -> Result<BrokerMessage, String> {
-    let candidates = runtime.messaging.matching(&subject);
-    if candidates.is_empty() {
-        return Err(format!("no subscriber for subject {subject}"));
-    }
-    let pick = broker.next_pick.fetch_add(1, Ordering::Relaxed) % candidates.len();
-    let subscriber = Arc::clone(&candidates[pick]);
-
-    // Register the inbox before the handler can possibly reply to it.
-    let inbox = broker.new_inbox();
-    let mut waiter = broker.inboxes.register(inbox.clone());
-    let message = BrokerMessage {
-        subject: subject.clone(),
-        body,
-        reply_to: Some(inbox),
-    };
-    let name = subscriber.component.name.clone();
-    let task = tokio::spawn(run_handler(Arc::clone(runtime), subscriber, message));
-    let outcome = async move {
-        match task.await {
-            Ok(outcome) => outcome,
-            // The task panicked or was cancelled.
-            Err(join_error) => Err(handler_failed(&name, &join_error.into())),
+    /// `consumer::request`: send to one of `candidates` (the subscribers of
+    /// `subject`) and wait for its reply.
+    pub async fn request(
+        &self,
+        candidates: Vec<Arc<Subscription>>,
+        subject: String,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<BrokerMessage, String> {
+        if candidates.is_empty() {
+            return Err(format!("no subscriber for subject {subject}"));
         }
-    };
+        let pick = self.next_pick.fetch_add(1, Ordering::Relaxed) % candidates.len();
+        let subscriber = &candidates[pick];
 
-    wait_for_reply(&mut waiter, outcome, &subject, timeout).await
-}
+        // Register the inbox before the handler can possibly reply to it.
+        let inbox = self.new_inbox();
+        let mut waiter = self.inboxes.register(inbox.clone());
+        let message = BrokerMessage {
+            subject: subject.clone(),
+            body,
+            reply_to: Some(inbox),
+        };
+        wait_for_reply(&mut waiter, subscriber.deliver(message), &subject, timeout).await
+    }
 
-/// `consumer::publish`: a reply to a waiting request goes to that request;
-/// anything else goes to every matching subscriber. Nobody listening is not
-/// an error (fire and forget, as in NATS).
-pub fn publish(runtime: &Arc<Runtime>, broker: &Broker, message: BrokerMessage) {
-    let Some(message) = broker.inboxes.deliver(message) else {
-        return;
-    };
-    for subscriber in runtime.messaging.matching(&message.subject) {
-        let runtime = Arc::clone(runtime);
-        let message = message.clone();
-        tokio::spawn(async move {
-            let name = subscriber.component.name.clone();
-            let subject = message.subject.clone();
-            if let Err(error) = run_handler(runtime, subscriber, message).await {
-                eprintln!("devhost: {name} returned an error for a message on {subject}: {error}");
-            }
-        });
+    /// `consumer::publish`: a reply to a waiting request goes to that
+    /// request; anything else goes to every one of `subscribers`. Nobody
+    /// listening is not an error (fire and forget, as in NATS).
+    pub fn publish(&self, subscribers: Vec<Arc<Subscription>>, message: BrokerMessage) {
+        let Some(message) = self.inboxes.deliver(message) else {
+            return;
+        };
+        for subscriber in subscribers {
+            let message = message.clone();
+            tokio::spawn(async move {
+                let subject = message.subject.clone();
+                if let Err(error) = subscriber.deliver(message).await {
+                    let name = &subscriber.component;
+                    eprintln!(
+                        "devhost: {name} returned an error for a message on {subject}: {error}"
+                    );
+                }
+            });
+        }
     }
 }
 

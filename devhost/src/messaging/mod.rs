@@ -1,10 +1,11 @@
 //! `wasmcloud:messaging@0.2.0`: the `consumer` interface components call,
-//! and the delivery of messages to the components that export `handler`.
+//! and the routing of messages to this host's subscribers.
 //!
-//! A component that exports `wasmcloud:messaging/handler` subscribes to the
-//! subject patterns in its `subscriptions` config. How messages travel is
-//! the transport's business; the rest of devhost only calls [`request`],
-//! [`publish`] and [`serve`]:
+//! The [`Broker`] knows each subscriber by its [`Subscription`]: its
+//! subjects, its consumer group, and the channel its messages go to.
+//! Running a handler in a fresh instance is the host's job (`handlers.rs`),
+//! so nothing here knows about instances. How messages travel is the
+//! transport's business:
 //!
 //! - [`in_process`], the default: the components of this one host share a
 //!   subject space, and nothing leaves the process.
@@ -18,53 +19,64 @@ mod in_process;
 mod nats;
 mod nats_delivery;
 
-pub use consumer_group::ConsumerGroup;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use wasmtime::component::{HasData, Linker};
 
-use crate::bindings::MessageHandlerPre;
-use crate::bindings::messaging_types::BrokerMessage;
-use crate::bindings::{consumer, messaging_types};
-use crate::runtime::Runtime;
-use crate::state::{ComponentInfo, ComponentState};
+pub use consumer_group::ConsumerGroup;
+
+use crate::bindings::consumer;
+use crate::bindings::messaging_types::{self, BrokerMessage};
 use crate::subject::SubjectPattern;
 
-/// A component that handles messages on the subjects it subscribes to.
-pub struct Subscriber {
-    pub component: Arc<ComponentInfo>,
+/// A message for a subscriber's handler, and where to say how it ended:
+/// the handler's own `Err`, or an `Err` for a trap or a timeout.
+pub struct Delivery {
+    pub message: BrokerMessage,
+    pub done: oneshot::Sender<Result<(), String>>,
+}
+
+/// A component that handles the messages on the subjects it subscribes to.
+pub struct Subscription {
+    /// The component's name, for messages and logs.
+    pub component: String,
     pub patterns: Vec<SubjectPattern>,
     /// How hosts running this component share its messages over NATS (the
     /// in-process broker has one instance of each component, so it has no
     /// use for it).
     pub consumer_group: ConsumerGroup,
-    pub handler: MessageHandlerPre<ComponentState>,
+    /// Where this component's messages go to be handled.
+    pub deliveries: mpsc::UnboundedSender<Delivery>,
 }
 
-impl Subscriber {
+impl Subscription {
     fn wants(&self, subject: &str) -> bool {
         self.patterns.iter().any(|pattern| pattern.matches(subject))
+    }
+
+    /// Hands `message` to the component's handler and waits until it ends.
+    async fn deliver(&self, message: BrokerMessage) -> Result<(), String> {
+        let (done, ended) = oneshot::channel();
+        let stopped = || format!("handler {} is not running", self.component);
+        if self.deliveries.send(Delivery { message, done }).is_err() {
+            return Err(stopped());
+        }
+        ended.await.unwrap_or_else(|_| Err(stopped()))
     }
 }
 
 /// The subscribers of this host and the transport their messages use.
-#[derive(Default)]
-pub struct Messaging {
-    subscribers: Vec<Arc<Subscriber>>,
+pub struct Broker {
+    subscriptions: Vec<Arc<Subscription>>,
     transport: Transport,
 }
 
 pub enum Transport {
-    InProcess(in_process::Broker),
+    InProcess(in_process::InProcess),
     Nats(nats::NatsClient),
-}
-
-impl Default for Transport {
-    fn default() -> Self {
-        Self::InProcess(in_process::Broker::default())
-    }
 }
 
 impl Transport {
@@ -75,118 +87,79 @@ impl Transport {
     }
 }
 
-impl Messaging {
-    pub fn new(subscribers: Vec<Subscriber>, transport: Transport) -> Self {
+impl Default for Transport {
+    fn default() -> Self {
+        Self::InProcess(in_process::InProcess::default())
+    }
+}
+
+impl Broker {
+    pub fn new(subscriptions: Vec<Subscription>, transport: Transport) -> Self {
         Self {
-            subscribers: subscribers.into_iter().map(Arc::new).collect(),
+            subscriptions: subscriptions.into_iter().map(Arc::new).collect(),
             transport,
         }
     }
 
     /// This host's subscribers to `subject`.
-    fn matching(&self, subject: &str) -> Vec<Arc<Subscriber>> {
-        self.subscribers
+    fn matching(&self, subject: &str) -> Vec<Arc<Subscription>> {
+        self.subscriptions
             .iter()
-            .filter(|subscriber| subscriber.wants(subject))
+            .filter(|subscription| subscription.wants(subject))
             .cloned()
             .collect()
     }
-}
 
-/// `consumer::request`: send `body` to one subscriber of `subject` and wait
-/// up to `timeout_ms` for its reply.
-pub async fn request(
-    runtime: &Arc<Runtime>,
-    subject: String,
-    body: Vec<u8>,
-    timeout_ms: u32,
-) -> Result<BrokerMessage, String> {
-    let timeout = Duration::from_millis(u64::from(timeout_ms));
-    match &runtime.messaging.transport {
-        Transport::InProcess(broker) => {
-            in_process::request(runtime, broker, subject, body, timeout).await
-        }
-        Transport::Nats(nats) => nats.request(subject, body, timeout).await,
-    }
-}
-
-/// `consumer::publish`: fire and forget; nobody listening is not an error.
-pub async fn publish(runtime: &Arc<Runtime>, message: BrokerMessage) -> Result<(), String> {
-    match &runtime.messaging.transport {
-        Transport::InProcess(broker) => {
-            in_process::publish(runtime, broker, message);
-            Ok(())
-        }
-        Transport::Nats(nats) => nats.publish(message).await,
-    }
-}
-
-/// Hands one message straight to a subscriber of its subject on this host
-/// and returns what the handler returned: its `Err`, or a trap as an `Err`.
-/// Unlike `request`, the message is delivered as given, even without
-/// `reply_to`, and it never leaves the process.
-pub async fn deliver(runtime: &Arc<Runtime>, message: BrokerMessage) -> Result<(), String> {
-    let Some(subscriber) = runtime
-        .messaging
-        .matching(&message.subject)
-        .into_iter()
-        .next()
-    else {
-        return Err(format!("no subscriber for subject {}", message.subject));
-    };
-    run_handler(Arc::clone(runtime), subscriber, message).await
-}
-
-/// Starts receiving messages for this host's subscribers: nothing to do
-/// in-process (a publish calls the handlers directly); with NATS, one queue
-/// subscription per pattern. Dropping the returned [`Serving`] stops it.
-pub async fn serve(runtime: &Arc<Runtime>, quiet: bool) -> anyhow::Result<Serving> {
-    match &runtime.messaging.transport {
-        Transport::InProcess(_) => Ok(Serving::default()),
-        Transport::Nats(nats) => nats_delivery::serve(runtime, nats, quiet).await,
-    }
-}
-
-/// The tasks that receive messages; dropping this stops them (and with
-/// them their subscriptions).
-#[derive(Default)]
-pub struct Serving {
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+    /// `consumer::request`: send `body` to one subscriber of `subject` and
+    /// wait up to `timeout_ms` for its reply.
+    pub async fn request(
+        &self,
+        subject: String,
+        body: Vec<u8>,
+        timeout_ms: u32,
+    ) -> Result<BrokerMessage, String> {
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        match &self.transport {
+            Transport::InProcess(broker) => {
+                let candidates = self.matching(&subject);
+                broker.request(candidates, subject, body, timeout).await
+            }
+            Transport::Nats(nats) => nats.request(subject, body, timeout).await,
         }
     }
-}
 
-/// Runs `handle-message` in a fresh instance of `subscriber`. The `Err` is
-/// the handler's own error, or a trap or time-out, named after the
-/// component.
-async fn run_handler(
-    runtime: Arc<Runtime>,
-    subscriber: Arc<Subscriber>,
-    message: BrokerMessage,
-) -> Result<(), String> {
-    let mut store = runtime.new_store(&subscriber.component);
-    let outcome = runtime
-        .limit_time(async {
-            let instance = subscriber.handler.instantiate_async(&mut store).await?;
-            instance
-                .wasmcloud_messaging_handler()
-                .call_handle_message(&mut store, &message)
-                .await
-        })
-        .await;
-    outcome.unwrap_or_else(|error| Err(handler_failed(&subscriber.component.name, &error)))
-}
+    /// `consumer::publish`: fire and forget; nobody listening is not an error.
+    pub async fn publish(&self, message: BrokerMessage) -> Result<(), String> {
+        match &self.transport {
+            Transport::InProcess(broker) => {
+                let subscribers = self.matching(&message.subject);
+                broker.publish(subscribers, message);
+                Ok(())
+            }
+            Transport::Nats(nats) => nats.publish(message).await,
+        }
+    }
 
-/// A handler that never returned: it trapped, ran out of time, or its task
-/// died. `{:#}` keeps the causes on one line.
-fn handler_failed(name: &str, error: &anyhow::Error) -> String {
-    format!("handler {name} failed: {error:#}")
+    /// Hands one message straight to a subscriber of its subject on this
+    /// host and returns what its handler returned. Unlike `request`, the
+    /// message is delivered as given, even without `reply_to`, and it never
+    /// leaves the process.
+    pub async fn deliver(&self, message: BrokerMessage) -> Result<(), String> {
+        let Some(subscription) = self.matching(&message.subject).into_iter().next() else {
+            return Err(format!("no subscriber for subject {}", message.subject));
+        };
+        subscription.deliver(message).await
+    }
+
+    /// Starts receiving messages for this host's subscribers: nothing to do
+    /// in-process (a publish delivers directly); with NATS, one subscription
+    /// per pattern, each received on the returned task.
+    pub async fn serve(&self, quiet: bool) -> anyhow::Result<Vec<JoinHandle<()>>> {
+        match &self.transport {
+            Transport::InProcess(_) => Ok(Vec::new()),
+            Transport::Nats(nats) => nats_delivery::serve(&self.subscriptions, nats, quiet).await,
+        }
+    }
 }
 
 /// The error of a request that got no reply in time, the same for every
@@ -198,20 +171,40 @@ fn timed_out(subject: &str, timeout: Duration) -> String {
     )
 }
 
-impl messaging_types::Host for ComponentState {}
+/// What one instance's messaging calls reach: the host's broker.
+pub struct Consumer<'a>(pub &'a Broker);
 
-impl consumer::Host for ComponentState {
+/// Names [`Consumer`] as the data the linker hands these interfaces.
+struct HasConsumer;
+
+impl HasData for HasConsumer {
+    type Data<'a> = Consumer<'a>;
+}
+
+/// Links `consumer` (and the `types` it uses); `view` finds an instance's
+/// [`Consumer`].
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> Consumer<'_>,
+) -> wasmtime::Result<()> {
+    messaging_types::add_to_linker::<T, HasConsumer>(linker, view)?;
+    consumer::add_to_linker::<T, HasConsumer>(linker, view)
+}
+
+impl messaging_types::Host for Consumer<'_> {}
+
+impl consumer::Host for Consumer<'_> {
     async fn request(
         &mut self,
         subject: String,
         body: Vec<u8>,
         timeout_ms: u32,
     ) -> wasmtime::Result<Result<BrokerMessage, String>> {
-        Ok(request(&self.runtime, subject, body, timeout_ms).await)
+        Ok(self.0.request(subject, body, timeout_ms).await)
     }
 
     async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
-        Ok(publish(&self.runtime, message).await)
+        Ok(self.0.publish(message).await)
     }
 }
 
@@ -219,33 +212,53 @@ impl consumer::Host for ComponentState {
 mod tests {
     use super::*;
 
+    fn message(subject: &str) -> BrokerMessage {
+        BrokerMessage {
+            subject: subject.to_string(),
+            body: b"hello".to_vec(),
+            reply_to: None,
+        }
+    }
+
     #[tokio::test]
     async fn in_process_request_without_subscribers_fails_at_once() {
-        let runtime = Arc::new(Runtime {
-            engine: wasmtime::Engine::default(),
-            keyvalue: Default::default(),
-            messaging: Messaging::default(),
-            time_limit: Duration::from_secs(1),
-        });
-        let error = request(&runtime, "tasks.x".to_string(), Vec::new(), 60_000)
+        let broker = Broker::new(Vec::new(), Transport::default());
+        let error = broker
+            .request("tasks.x".to_string(), Vec::new(), 60_000)
             .await
             .unwrap_err();
         assert_eq!(error, "no subscriber for subject tasks.x");
         // Publishing to nobody is fine.
-        let message = BrokerMessage {
-            subject: "tasks.x".to_string(),
-            body: b"hello".to_vec(),
-            reply_to: None,
-        };
-        assert_eq!(publish(&runtime, message).await, Ok(()));
+        assert_eq!(broker.publish(message("tasks.x")).await, Ok(()));
     }
 
-    #[test]
-    fn a_handler_failure_names_the_component_and_every_cause() {
-        let error = anyhow::anyhow!("wasm trap: unreachable").context("call failed");
+    #[tokio::test]
+    async fn a_delivery_ends_with_what_its_handler_said() {
+        let (deliveries, mut handler) = mpsc::unbounded_channel();
+        let subscription = Subscription {
+            component: "worker".into(),
+            patterns: vec![SubjectPattern::new("tasks.*")],
+            consumer_group: ConsumerGroup::Broadcast,
+            deliveries,
+        };
+        let broker = Broker::new(vec![subscription], Transport::default());
+        tokio::spawn(async move {
+            let delivery: Delivery = handler.recv().await.unwrap();
+            assert_eq!(delivery.message.subject, "tasks.leet");
+            let _ = delivery.done.send(Err("missing reply_to".into()));
+            // The handler stops: later deliveries say so.
+        });
         assert_eq!(
-            handler_failed("worker", &error),
-            "handler worker failed: call failed: wasm trap: unreachable"
+            broker.deliver(message("tasks.leet")).await,
+            Err("missing reply_to".into())
+        );
+        assert_eq!(
+            broker.deliver(message("tasks.leet")).await,
+            Err("handler worker is not running".into())
+        );
+        assert_eq!(
+            broker.deliver(message("other")).await,
+            Err("no subscriber for subject other".into())
         );
     }
 }

@@ -1,64 +1,72 @@
 //! Delivering NATS messages to this host's subscribers: one subscription
 //! per `subscriptions` pattern, in the component's consumer group (see
-//! `consumer_group.rs`), and a fresh instance per message.
+//! `consumer_group.rs`), each message handed to the component's handler.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use tokio::task::JoinHandle;
 
 use super::nats::NatsClient;
-use super::{ConsumerGroup, Serving, Subscriber, run_handler};
+use super::{ConsumerGroup, Subscription};
 use crate::bindings::messaging_types::BrokerMessage;
-use crate::runtime::Runtime;
 
 /// Subscribes every pattern of every subscriber, in its consumer group, and
-/// starts receiving.
+/// returns the tasks that receive the messages.
 pub async fn serve(
-    runtime: &Arc<Runtime>,
+    subscriptions: &[Arc<Subscription>],
     nats: &NatsClient,
     quiet: bool,
-) -> anyhow::Result<Serving> {
-    // Built up as we go, so that a failure half way stops what started.
-    let mut serving = Serving::default();
-    for subscriber in &runtime.messaging.subscribers {
-        let name = &subscriber.component.name;
-        let group = &subscriber.consumer_group;
-        for pattern in &subscriber.patterns {
-            let subscription = match group {
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let mut receivers = Vec::new();
+    for subscription in subscriptions {
+        let name = &subscription.component;
+        let group = &subscription.consumer_group;
+        for pattern in &subscription.patterns {
+            let subscribed = match group {
                 ConsumerGroup::Named(group) => nats.queue_subscribe(pattern.as_str(), group).await,
                 ConsumerGroup::Broadcast => nats.subscribe(pattern.as_str()).await,
-            }
-            .with_context(|| format!("component {name}: cannot subscribe to {pattern}"))?;
+            };
+            let messages = match subscribed {
+                Ok(messages) => messages,
+                Err(error) => {
+                    // Stop what already started before failing.
+                    receivers.iter().for_each(JoinHandle::abort);
+                    return Err(error).with_context(|| {
+                        format!("component {name}: cannot subscribe to {pattern}")
+                    });
+                }
+            };
             if !quiet {
                 println!("devhost: {name} subscribes to {pattern} in {group}");
             }
-            serving.tasks.push(tokio::spawn(receive(
-                Arc::clone(runtime),
-                Arc::clone(subscriber),
+            receivers.push(tokio::spawn(receive(
+                Arc::clone(subscription),
                 nats.clone(),
-                subscription,
+                messages,
                 quiet,
             )));
         }
     }
-    nats.sync_with_server().await?;
-    Ok(serving)
+    if let Err(error) = nats.sync_with_server().await {
+        receivers.iter().for_each(JoinHandle::abort);
+        return Err(error);
+    }
+    Ok(receivers)
 }
 
-/// Hands each message of one subscription to its own task.
+/// Hands each message of one NATS subscription to its own task.
 async fn receive(
-    runtime: Arc<Runtime>,
-    subscriber: Arc<Subscriber>,
+    subscription: Arc<Subscription>,
     nats: NatsClient,
-    mut subscription: async_nats::Subscriber,
+    mut messages: async_nats::Subscriber,
     quiet: bool,
 ) {
-    while let Some(message) = subscription.next().await {
+    while let Some(message) = messages.next().await {
         tokio::spawn(handle(
-            Arc::clone(&runtime),
-            Arc::clone(&subscriber),
+            Arc::clone(&subscription),
             nats.clone(),
             message,
             quiet,
@@ -66,18 +74,16 @@ async fn receive(
     }
 }
 
-/// Runs the handler in a fresh instance, logs one line (`MSG <subject>
-/// <component> ok|failed <time>`), and answers the requester if the handler
-/// failed.
+/// Has the handler run, logs one line (`MSG <subject> <component> ok|failed
+/// <time>`), and answers the requester if the handler failed.
 async fn handle(
-    runtime: Arc<Runtime>,
-    subscriber: Arc<Subscriber>,
+    subscription: Arc<Subscription>,
     nats: NatsClient,
     message: async_nats::Message,
     quiet: bool,
 ) {
     let started = Instant::now();
-    let name = subscriber.component.name.clone();
+    let name = &subscription.component;
     let subject = message.subject.to_string();
     let reply_to = message.reply.map(|subject| subject.to_string());
     let delivered = BrokerMessage {
@@ -85,7 +91,7 @@ async fn handle(
         body: message.payload.to_vec(),
         reply_to: reply_to.clone(),
     };
-    let failure = run_handler(runtime, subscriber, delivered).await.err();
+    let failure = subscription.deliver(delivered).await.err();
 
     if !quiet {
         let outcome = if failure.is_some() { "failed" } else { "ok" };

@@ -5,6 +5,7 @@ use crate::support::devhost::devhost_command as devhost;
 use crate::support::workspace::build_components;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 fn fails_with(output: Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -108,4 +109,22 @@ fn a_bad_address_is_a_clear_error() {
         .output()
         .unwrap();
     fails_with(output, "--address");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = crate::support::start_host("http-hello").await;
+    let mut stream = tokio::net::TcpStream::connect(host.local_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // devhost gives a client 10 s to send its headers, then hangs up; a
+    // hang here would be caught by the deadline.
+    let mut buffer = [0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
 }

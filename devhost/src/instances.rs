@@ -1,5 +1,5 @@
-//! The Wasmtime engine and what all instances share, plus the time limit
-//! every call into a component runs under.
+//! Making instances: the Wasmtime engine, a fresh store for each call into
+//! a component, and the time limit every such call runs under.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,29 +7,76 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use wasmtime::{Engine, Store, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy, Store,
+    UpdateDeadline,
+};
 
 use crate::keyvalue::KeyValueStore;
-use crate::messaging::Messaging;
+use crate::messaging::Broker;
 use crate::state::{ComponentInfo, ComponentState};
 
 /// How often the engine's epoch advances: the granularity of the time limit
 /// and how often a busy guest yields to other tasks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-pub struct Runtime {
-    pub engine: Engine,
-    pub keyvalue: KeyValueStore,
-    /// The message subscribers and how messages travel (in-process or NATS).
-    pub messaging: Messaging,
-    /// The longest one HTTP request or one message handler may run.
-    pub time_limit: Duration,
+/// How many component instances may exist at once (see [`new_engine`]).
+const MAX_INSTANCES: u32 = 256;
+
+pub fn new_engine() -> anyhow::Result<Engine> {
+    let mut config = Config::new();
+    // Lets the time limit interrupt a guest that never calls the host.
+    config.epoch_interruption(true);
+    // A fresh instance per request makes instantiation the hot path. The
+    // pooling allocator reuses pre-reserved memory slots instead of mapping
+    // new memory each time, as `wasmtime serve` and production hosts do.
+    // 256 concurrent instances is plenty for a dev host; past that a
+    // request fails rather than waits.
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(MAX_INSTANCES)
+        .total_memories(MAX_INSTANCES)
+        .total_tables(MAX_INSTANCES);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // For `perf record`: write /tmp/perf-<pid>.map so compiled guest code
+    // shows up by function name in `perf report`.
+    if std::env::var_os("DEVHOST_PERFMAP").is_some() {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
+    Ok(Engine::new(&config)?)
 }
 
-impl Runtime {
+/// What every instance is made from: the engine, the host-wide key-value
+/// store and message broker, and the time limit.
+pub struct Instances {
+    engine: Engine,
+    keyvalue: Arc<KeyValueStore>,
+    broker: Arc<Broker>,
+    /// The longest one HTTP request or one message handler may run.
+    time_limit: Duration,
+}
+
+impl Instances {
+    pub fn new(
+        engine: Engine,
+        keyvalue: Arc<KeyValueStore>,
+        broker: Arc<Broker>,
+        time_limit: Duration,
+    ) -> Self {
+        Self {
+            engine,
+            keyvalue,
+            broker,
+            time_limit,
+        }
+    }
+
     /// A fresh store for one instance of `component`, with its deadline set.
-    pub fn new_store(self: &Arc<Self>, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
-        let state = ComponentState::new(Arc::clone(component), Arc::clone(self));
+    pub fn new_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+        let state = ComponentState::new(
+            Arc::clone(component),
+            Arc::clone(&self.keyvalue),
+            Arc::clone(&self.broker),
+        );
         let mut store = Store::new(&self.engine, state);
 
         // Each epoch tick the guest yields to the async executor (so a busy
@@ -119,13 +166,14 @@ mod tests {
         0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0
     ];
 
-    fn test_runtime(time_limit: Duration) -> Arc<Runtime> {
-        Arc::new(Runtime {
-            engine: crate::host::new_engine().unwrap(),
-            keyvalue: KeyValueStore::default(),
-            messaging: Messaging::default(),
+    fn test_instances(time_limit: Duration) -> Instances {
+        let broker = Broker::new(Vec::new(), Default::default());
+        Instances::new(
+            new_engine().unwrap(),
+            Default::default(),
+            Arc::new(broker),
             time_limit,
-        })
+        )
     }
 
     fn component() -> Arc<ComponentInfo> {
@@ -146,9 +194,9 @@ mod tests {
 
     #[tokio::test]
     async fn epoch_deadline_stops_a_busy_guest() {
-        let runtime = test_runtime(Duration::from_millis(200));
-        let _ticker = EpochTicker::start(runtime.engine.clone()).unwrap();
-        let mut store = runtime.new_store(&component());
+        let instances = test_instances(Duration::from_millis(200));
+        let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
+        let mut store = instances.new_store(&component());
 
         let started = Instant::now();
         // No tokio timeout here: only the epoch deadline can end this call.
@@ -164,9 +212,9 @@ mod tests {
     async fn a_busy_guest_yields_to_other_tasks() {
         // On this single-threaded runtime the timer task below gets to run
         // while the guest loops only if the guest yields.
-        let runtime = test_runtime(Duration::from_millis(500));
-        let _ticker = EpochTicker::start(runtime.engine.clone()).unwrap();
-        let mut store = runtime.new_store(&component());
+        let instances = test_instances(Duration::from_millis(500));
+        let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
+        let mut store = instances.new_store(&component());
 
         let started = Instant::now();
         let timer = async {
@@ -190,8 +238,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn limit_time_stops_a_call_waiting_on_the_host() {
-        let runtime = test_runtime(Duration::from_millis(300));
-        let error = runtime
+        let instances = test_instances(Duration::from_millis(300));
+        let error = instances
             .limit_time(std::future::pending::<wasmtime::Result<()>>())
             .await
             .unwrap_err();

@@ -1,0 +1,180 @@
+//! Compiling and linking a project's components, and sorting them by what
+//! they export: the one that serves HTTP, and those that handle messages.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use wasmtime::Engine;
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::bindings::MessageHandlerPre;
+use crate::config::ComponentSpec;
+use crate::handlers::Handler;
+use crate::http::HttpComponent;
+use crate::messaging::ConsumerGroup;
+use crate::state::{ComponentInfo, ComponentState};
+use crate::subject::{SubjectPattern, parse_subscriptions};
+use crate::{keyvalue, messaging, wasi_config};
+
+const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
+const MESSAGE_HANDLER_EXPORT: &str = "wasmcloud:messaging/handler";
+
+/// A project's components, by what they do.
+#[derive(Default)]
+pub struct Components {
+    /// The first component, in manifest order, that exports HTTP.
+    pub http: Option<HttpComponent>,
+    pub handlers: Vec<HandlerComponent>,
+}
+
+/// A component that exports the message handler, and what it subscribes to.
+pub struct HandlerComponent {
+    pub handler: Handler,
+    pub patterns: Vec<SubjectPattern>,
+    pub consumer_group: ConsumerGroup,
+}
+
+/// Compiles and links every component, in manifest order.
+pub async fn load(engine: &Engine, specs: Vec<ComponentSpec>) -> anyhow::Result<Components> {
+    let linker = new_linker(engine)?;
+    let mut components = Components::default();
+    for spec in specs {
+        components.add(load_one(engine, &linker, spec).await?)?;
+    }
+    Ok(components)
+}
+
+/// One linker for every component: WASI, wasi:http (outgoing requests
+/// denied, see state.rs) and the interfaces devhost implements.
+fn new_linker(engine: &Engine) -> anyhow::Result<Linker<ComponentState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    keyvalue::add_to_linker(&mut linker, ComponentState::keyvalue)?;
+    wasi_config::add_to_linker(&mut linker, ComponentState::config)?;
+    messaging::add_to_linker(&mut linker, ComponentState::consumer)?;
+    Ok(linker)
+}
+
+/// A compiled, linked component and what it exports.
+struct Loaded {
+    info: Arc<ComponentInfo>,
+    /// See [`ComponentSpec::wash_name`].
+    wash_name: String,
+    pre: InstancePre<ComponentState>,
+    exports_http: bool,
+    exports_message_handler: bool,
+}
+
+async fn load_one(
+    engine: &Engine,
+    linker: &Linker<ComponentState>,
+    spec: ComponentSpec,
+) -> anyhow::Result<Loaded> {
+    let ComponentSpec {
+        name,
+        wash_name,
+        file,
+        config,
+    } = spec;
+    let component = compile(engine, &file)
+        .await
+        .with_context(|| format!("component {name}: cannot load {}", file.display()))?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("component {name}: cannot link its imports"))?;
+
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(export, _)| export.to_string())
+        .collect();
+    Ok(Loaded {
+        info: Arc::new(ComponentInfo { name, config }),
+        wash_name,
+        pre,
+        exports_http: exports_interface(&exports, HTTP_EXPORT),
+        exports_message_handler: exports_interface(&exports, MESSAGE_HANDLER_EXPORT),
+    })
+}
+
+/// Compiling takes a while (seconds for a big component), so it runs off
+/// the async worker threads.
+async fn compile(engine: &Engine, file: &Path) -> anyhow::Result<Component> {
+    let engine = engine.clone();
+    let file = file.to_path_buf();
+    let component =
+        tokio::task::spawn_blocking(move || Component::from_file(&engine, &file)).await??;
+    Ok(component)
+}
+
+/// Whether one of `exports` is `interface` at some version
+/// (`wasi:http/incoming-handler@0.2.6` is `wasi:http/incoming-handler`).
+fn exports_interface(exports: &[String], interface: &str) -> bool {
+    exports
+        .iter()
+        .any(|export| export.split('@').next() == Some(interface))
+}
+
+impl Components {
+    /// Makes `loaded` the HTTP server (if it is the first HTTP exporter)
+    /// and/or a message handler.
+    fn add(&mut self, loaded: Loaded) -> anyhow::Result<()> {
+        let name = &loaded.info.name;
+        let subscriptions = loaded.info.config.get("subscriptions");
+
+        if loaded.exports_http {
+            match &self.http {
+                Some(serving) => eprintln!(
+                    "devhost: warning: {name} also exports {HTTP_EXPORT}; only {} serves HTTP",
+                    serving.component.name
+                ),
+                None => {
+                    let proxy = ProxyPre::new(loaded.pre.clone())
+                        .map_err(anyhow::Error::from)
+                        .with_context(|| {
+                            format!("component {name}: unsupported {HTTP_EXPORT} export")
+                        })?;
+                    self.http = Some(HttpComponent {
+                        component: Arc::clone(&loaded.info),
+                        proxy,
+                    });
+                }
+            }
+        }
+
+        if !loaded.exports_message_handler {
+            if subscriptions.is_some() {
+                eprintln!(
+                    "devhost: warning: {name} has `subscriptions` but does not export {MESSAGE_HANDLER_EXPORT}; ignored"
+                );
+            }
+            return Ok(());
+        }
+        let patterns = parse_subscriptions(subscriptions.map(String::as_str).unwrap_or(""));
+        if patterns.is_empty() {
+            eprintln!(
+                "devhost: warning: {name} exports {MESSAGE_HANDLER_EXPORT} but has no `subscriptions` config, so it gets no messages"
+            );
+        }
+        let consumer_group = ConsumerGroup::from_config(&loaded.info.config, &loaded.wash_name)
+            .with_context(|| format!("component {name}"))?;
+        let pre = MessageHandlerPre::new(loaded.pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!("component {name}: unsupported {MESSAGE_HANDLER_EXPORT} export")
+            })?;
+        self.handlers.push(HandlerComponent {
+            handler: Handler {
+                component: loaded.info,
+                pre,
+            },
+            patterns,
+            consumer_group,
+        });
+        Ok(())
+    }
+}
