@@ -8,6 +8,7 @@
 //! - `GET /counters/{name}`  reads it (0 when it was never counted)
 
 mod counter;
+mod error;
 mod routes;
 
 mod bindings {
@@ -20,7 +21,8 @@ mod bindings {
     });
 }
 
-use routes::{Rejection, Route};
+use error::ApiError;
+use routes::Route;
 use serde::Serialize;
 use wstd::http::{Body, Error, Request, Response, StatusCode};
 
@@ -28,12 +30,14 @@ use wstd::http::{Body, Error, Request, Response, StatusCode};
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     match routes::route(request.method(), request.uri().path()) {
         Route::Visit => match counter::increment(counter::VISITS_KEY) {
-            Ok(count) => text(format!("Visit count: {count}\n")),
-            Err(store_error) => json_error(&Rejection::upstream(store_error)),
+            Ok(count) => Ok(Response::builder()
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(format!("Visit count: {count}\n").into())?),
+            Err(store_error) => upstream_failure(store_error).into_response(),
         },
         Route::Increment(name) => count_response(&name, counter::increment(&name.key())),
         Route::Read(name) => count_response(&name, counter::read(&name.key())),
-        Route::Reject(rejection) => json_error(&rejection),
+        Route::Reject(error) => error.into_response(),
     }
 }
 
@@ -43,49 +47,24 @@ struct Count<'a> {
     count: u64,
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-}
-
 fn count_response(
     name: &routes::CounterName,
     count: Result<u64, String>,
 ) -> Result<Response<Body>, Error> {
-    match count {
-        Ok(count) => json(
-            StatusCode::OK,
-            &Count {
-                name: name.as_str(),
-                count,
-            },
-        ),
-        Err(store_error) => json_error(&Rejection::upstream(store_error)),
-    }
-}
-
-fn text(body: String) -> Result<Response<Body>, Error> {
+    let count = match count {
+        Ok(count) => count,
+        Err(store_error) => return upstream_failure(store_error).into_response(),
+    };
+    let body = Count {
+        name: name.as_str(),
+        count,
+    };
     Ok(Response::builder()
-        .header("content-type", "text/plain; charset=utf-8")
-        .body(body.into())?)
-}
-
-fn json(status: StatusCode, value: &impl Serialize) -> Result<Response<Body>, Error> {
-    Ok(Response::builder()
-        .status(status)
         .header("content-type", "application/json")
-        .body(Body::from_json(value)?)?)
+        .body(Body::from_json(&body)?)?)
 }
 
-fn json_error(rejection: &Rejection) -> Result<Response<Body>, Error> {
-    let mut response = json(
-        rejection.status,
-        &ErrorBody {
-            error: &rejection.message,
-        },
-    )?;
-    if let Some(allow) = rejection.allow {
-        response.headers_mut().insert("allow", allow.parse()?);
-    }
-    Ok(response)
+/// The key-value store failed: the fault is upstream, not the client's.
+fn upstream_failure(store_error: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_GATEWAY, store_error)
 }

@@ -1,6 +1,7 @@
 //! Maps a request's method and path to what the component does. It touches
 //! no host interface, so every case is unit tested natively.
 
+use crate::error::ApiError;
 use wstd::http::{Method, StatusCode};
 
 /// What a request asks for.
@@ -9,36 +10,7 @@ pub enum Route {
     Visit,
     Increment(CounterName),
     Read(CounterName),
-    Reject(Rejection),
-}
-
-/// An error answer: its status, its message and, for 405, the `Allow` header.
-#[derive(Debug, PartialEq)]
-pub struct Rejection {
-    pub status: StatusCode,
-    pub message: String,
-    pub allow: Option<&'static str>,
-}
-
-impl Rejection {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            allow: None,
-        }
-    }
-
-    fn method_not_allowed(allow: &'static str) -> Self {
-        let mut rejection = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-        rejection.allow = Some(allow);
-        rejection
-    }
-
-    /// The key-value store failed: the fault is upstream, not the client's.
-    pub fn upstream(message: String) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, message)
-    }
+    Reject(ApiError),
 }
 
 /// A counter name that passed validation: 1 to 64 ASCII letters, digits,
@@ -50,10 +22,10 @@ pub struct CounterName(String);
 pub const MAX_NAME_LEN: usize = 64;
 
 impl CounterName {
-    pub fn parse(name: &str) -> Result<Self, Rejection> {
+    pub fn parse(name: &str) -> Result<Self, ApiError> {
         let valid_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         if name.is_empty() || name.len() > MAX_NAME_LEN || !name.chars().all(valid_char) {
-            return Err(Rejection::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "counter name must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'",
             ));
@@ -75,22 +47,22 @@ pub fn route(method: &Method, path: &str) -> Route {
     if path == "/" {
         return match *method {
             Method::GET => Route::Visit,
-            _ => Route::Reject(Rejection::method_not_allowed("GET")),
+            _ => Route::Reject(ApiError::method_not_allowed("GET")),
         };
     }
     let Some(name) = path.strip_prefix("/counters/") else {
-        return Route::Reject(Rejection::new(StatusCode::NOT_FOUND, "not found"));
+        return Route::Reject(ApiError::new(StatusCode::NOT_FOUND, "not found"));
     };
     // Check the method first: a wrong method is 405 whatever the name.
     let increment = match *method {
         Method::POST => true,
         Method::GET => false,
-        _ => return Route::Reject(Rejection::method_not_allowed("GET, POST")),
+        _ => return Route::Reject(ApiError::method_not_allowed("GET, POST")),
     };
     match CounterName::parse(name) {
         Ok(name) if increment => Route::Increment(name),
         Ok(name) => Route::Read(name),
-        Err(rejection) => Route::Reject(rejection),
+        Err(error) => Route::Reject(error),
     }
 }
 
@@ -100,7 +72,7 @@ mod tests {
 
     fn status(method: Method, path: &str) -> StatusCode {
         match route(&method, path) {
-            Route::Reject(rejection) => rejection.status,
+            Route::Reject(error) => error.status,
             _ => StatusCode::OK,
         }
     }
@@ -164,11 +136,11 @@ mod tests {
             (Method::PUT, "/counters/a", "GET, POST"),
             (Method::DELETE, "/counters/not valid", "GET, POST"),
         ] {
-            let Route::Reject(rejection) = route(&method, path) else {
+            let Route::Reject(error) = route(&method, path) else {
                 panic!("{method} {path} was accepted");
             };
-            assert_eq!(rejection.status, StatusCode::METHOD_NOT_ALLOWED);
-            assert_eq!(rejection.allow, Some(allow));
+            assert_eq!(error.status, StatusCode::METHOD_NOT_ALLOWED);
+            assert_eq!(error.allow, Some(allow));
         }
     }
 

@@ -1,16 +1,18 @@
 //! http-api's web page in a real browser: headless Chromium, driven over
-//! WebDriver, against the page the root dev loop serves. The tests type,
+//! WebDriver (the fantoccini client), against the page the root dev loop
+//! serves. The tests type,
 //! click and press keys as a person would, and read what the page shows.
 //!
 //! They need `chromium` and `chromedriver` (Debian: chromium-driver) on
-//! the PATH; `.ci/run` installs them.
+//! the PATH; `scripts/test` installs them.
 
-mod webdriver;
+mod driver;
 
 use crate::support::{start_host, workspace_root};
+use driver::Browser;
+use fantoccini::key::Key;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use webdriver::{Browser, ENTER, TAB};
 
 /// How long the page may take to show an answer; a reply takes milliseconds.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -36,14 +38,14 @@ async fn the_page_shows_each_reply_and_error_newest_first() {
     save_screenshot(&browser).await;
 
     // Clearing the payload and pressing Enter sends an empty one.
-    browser.type_into("[name=payload]", ENTER).await;
+    browser.type_into("[name=payload]", &Key::Enter).await;
     let refused = newest_answer(&browser, 2).await;
     assert_eq!(refused.title, "400 the task was refused");
     assert_eq!(refused.text, "payload must not be empty");
 
     browser.type_into("[name=worker]", "nobody").await;
     browser
-        .type_into("[name=payload]", &format!("x{ENTER}"))
+        .type_into("[name=payload]", &format!("x{}", Key::Enter))
         .await;
     let unanswered = newest_answer(&browser, 3).await;
     assert_eq!(unanswered.title, "502 no worker answered");
@@ -90,11 +92,11 @@ async fn the_page_works_from_the_keyboard_on_a_narrow_screen() {
     // Tab walks the form in reading order; Enter on the button sends the
     // example the page starts with: "Hello World" to the default worker.
     for expected in ["worker", "payload", "BUTTON"] {
-        browser.press(TAB).await;
+        browser.press(Key::Tab).await;
         let focused = "const e = document.activeElement; return e.name || e.tagName";
         assert_eq!(browser.script(focused).await, json!(expected));
     }
-    browser.press(ENTER).await;
+    browser.press(Key::Enter).await;
     let reply = newest_answer(&browser, 1).await;
     assert_eq!(reply.text, "H3110 W0r1d");
     assert!(
@@ -104,7 +106,7 @@ async fn the_page_works_from_the_keyboard_on_a_narrow_screen() {
     );
 
     // A long unbroken reply wraps instead of widening the page.
-    let long_word = format!("{}{ENTER}", "x".repeat(300));
+    let long_word = format!("{}{}", "x".repeat(300), Key::Enter);
     browser.type_into("[name=payload]", &long_word).await;
     newest_answer(&browser, 2).await;
     let overflow = "const page = document.documentElement; \

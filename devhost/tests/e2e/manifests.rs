@@ -1,21 +1,18 @@
-//! The Kubernetes manifests in each crate's `manifests/`: one
-//! `WorkloadDeployment` per deployable crate that fits the wasmCloud runtime-operator's CRD, names
-//! the image the README pushes, declares every interface the crate's WIT
-//! world uses, and has a `Service` exactly when it serves HTTP.
+//! The Kubernetes manifests in each template's `manifests/`: one
+//! `WorkloadDeployment` that the wasmCloud runtime-operator's CRD accepts,
+//! names the image the README pushes and declares every interface the
+//! template's WIT world uses, and a `Service` exactly when it serves HTTP.
 //!
-//! `schema::SCHEMA` is the part of the CRD's `openAPIV3Schema` that these
-//! manifests use. To check them against a whole CRD file as well, set
-//! `WORKLOADDEPLOYMENT_CRD` to its path.
-
-mod schema;
+//! The CRD is the operator's published one
+//! (`manifests/runtime.wasmcloud.dev_workloaddeployments.yaml`, beside this
+//! file); its `openAPIV3Schema` is checked with the `jsonschema` crate.
 
 use serde::Deserialize;
-use serde_yaml_ng::Value;
+use serde_json::{Value, json};
 
 use crate::support::workspace_root;
-use schema::{SCHEMA, check, crd_schema, text};
 
-/// Every deployable crate, and whether it serves HTTP.
+/// Every template, and whether it serves HTTP.
 const CRATES: [(&str, bool); 5] = [
     ("http-hello", true),
     ("http-router", true),
@@ -43,57 +40,89 @@ fn of_kind<'a>(documents: &'a [Value], kind: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// The one WorkloadDeployment of a crate's manifest.
+/// The one WorkloadDeployment of a template's manifest.
 fn deployment(name: &str) -> Value {
     let documents = manifest(name);
     let deployments = of_kind(&documents, "WorkloadDeployment");
-    assert_eq!(
-        deployments.len(),
-        1,
-        "{name}/manifests/workloaddeployment.yaml"
-    );
+    assert_eq!(deployments.len(), 1, "{name}");
     deployments[0].clone()
 }
 
-#[test]
-fn every_crate_has_a_workload_deployment_that_fits_the_crd() {
-    let mut schemas = vec![serde_yaml_ng::from_str::<Value>(SCHEMA).unwrap()];
-    if let Ok(path) = std::env::var("WORKLOADDEPLOYMENT_CRD") {
-        schemas.push(crd_schema(&path));
+/// A validator for `runtime.wasmcloud.dev/v1alpha1` WorkloadDeployments:
+/// the CRD's schema, with unknown fields refused as `kubectl apply` refuses
+/// them (a structural schema lists every field it keeps, unless it says
+/// `x-kubernetes-preserve-unknown-fields`).
+fn crd_validator() -> jsonschema::Validator {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/e2e/manifests/runtime.wasmcloud.dev_workloaddeployments.yaml"
+    );
+    let crd: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let versions = crd["spec"]["versions"].as_array().unwrap();
+    let version = versions.iter().find(|v| v["name"] == "v1alpha1").unwrap();
+    let mut schema = version["schema"]["openAPIV3Schema"].clone();
+    refuse_unknown_fields(&mut schema);
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn refuse_unknown_fields(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let preserves = object.get("x-kubernetes-preserve-unknown-fields") == Some(&json!(true));
+    if object.contains_key("properties")
+        && !object.contains_key("additionalProperties")
+        && !preserves
+    {
+        object.insert("additionalProperties".into(), json!(false));
     }
-    for (name, _) in CRATES {
-        let deployment = deployment(name);
-        assert_eq!(deployment["apiVersion"], "runtime.wasmcloud.dev/v1alpha1");
-        assert_eq!(deployment["metadata"]["name"], name);
-        for schema in &schemas {
-            let mut errors = Vec::new();
-            check(&deployment, schema, name, &mut errors);
-            assert!(
-                errors.is_empty(),
-                "{name}/manifests/workloaddeployment.yaml:\n{}",
-                errors.join("\n")
-            );
+    for value in object.values_mut() {
+        match value {
+            Value::Array(items) => items.iter_mut().for_each(refuse_unknown_fields),
+            other => refuse_unknown_fields(other),
         }
     }
 }
 
+/// What the validator says is wrong with `document`, one line each.
+fn schema_errors(validator: &jsonschema::Validator, document: &Value) -> Vec<String> {
+    validator
+        .iter_errors(document)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect()
+}
+
 #[test]
-fn the_schema_check_catches_what_kubernetes_would_refuse() {
-    let schema = serde_yaml_ng::from_str::<Value>(SCHEMA).unwrap();
-    let broken: Value = serde_yaml_ng::from_str(
-        "spec:\n  replicas: two\n  template:\n    spec:\n      components:\n        - name: x\n          imagee: y\n",
-    )
-    .unwrap();
-    let mut errors = Vec::new();
-    check(&broken, &schema, "broken", &mut errors);
-    assert_eq!(
-        errors,
-        [
-            "broken.spec.replicas: should be an integer",
-            "broken.spec.template.spec.components[0]: image is required",
-            "broken.spec.template.spec.components[0].imagee: unknown field",
-        ]
-    );
+fn every_template_has_a_workload_deployment_the_crd_accepts() {
+    let validator = crd_validator();
+    for (name, _) in CRATES {
+        let deployment = deployment(name);
+        assert_eq!(deployment["apiVersion"], "runtime.wasmcloud.dev/v1alpha1");
+        assert_eq!(deployment["metadata"]["name"], name);
+        let errors = schema_errors(&validator, &deployment);
+        assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn the_crd_check_catches_what_kubernetes_would_refuse() {
+    let broken = json!({
+        "apiVersion": "runtime.wasmcloud.dev/v1alpha1",
+        "kind": "WorkloadDeployment",
+        "metadata": { "name": "broken" },
+        "spec": {
+            "replicas": "two",
+            "template": { "spec": { "components": [ { "name": "x", "imagee": "y" } ] } }
+        }
+    });
+    let errors = schema_errors(&crd_validator(), &broken).join("\n");
+    for expected in [
+        "/spec/replicas: ",
+        "\"image\" is a required property",
+        "imagee",
+    ] {
+        assert!(errors.contains(expected), "{expected:?} not in:\n{errors}");
+    }
 }
 
 #[test]
@@ -101,7 +130,7 @@ fn each_image_is_its_crate_at_its_version() {
     for (name, _) in CRATES {
         let deployment = deployment(name);
         let components = deployment["spec"]["template"]["spec"]["components"]
-            .as_sequence()
+            .as_array()
             .unwrap();
         assert_eq!(components.len(), 1, "{name}");
         let cargo_toml = std::fs::read_to_string(workspace_root().join(name).join("Cargo.toml"));
@@ -114,7 +143,7 @@ fn each_image_is_its_crate_at_its_version() {
             .to_string();
         assert_eq!(components[0]["name"], name);
         assert_eq!(
-            text(&components[0]["image"]),
+            components[0]["image"].as_str().unwrap(),
             format!("{REGISTRY}/{name}:{version}")
         );
     }
@@ -156,7 +185,7 @@ fn host_interfaces_cover_each_crates_wit_world_and_http() {
     for (name, serves_http) in CRATES {
         let deployment = deployment(name);
         let declared = deployment["spec"]["template"]["spec"]["hostInterfaces"]
-            .as_sequence()
+            .as_array()
             .unwrap();
         let declares = |namespace: &str, package: &str, interface: &str, version: Option<&str>| {
             declared.iter().any(|entry| {
@@ -164,7 +193,7 @@ fn host_interfaces_cover_each_crates_wit_world_and_http() {
                     && entry["package"] == package
                     && version.is_none_or(|version| entry["version"] == version)
                     && entry["interfaces"]
-                        .as_sequence()
+                        .as_array()
                         .is_some_and(|list| list.iter().any(|i| i == interface))
             })
         };
@@ -208,7 +237,7 @@ fn the_worker_is_configured_the_same_everywhere() {
         .unwrap()
         .config;
     for key in ["subscriptions", "consumer_group"] {
-        assert_eq!(text(&manifest[key]), own[key], "{key}");
+        assert_eq!(manifest[key].as_str().unwrap(), own[key], "{key}");
         assert_eq!(in_root[key], own[key], "{key}");
     }
     assert_eq!(own["subscriptions"], "tasks.leet,tasks.task-leet");
@@ -256,14 +285,14 @@ fn http_workloads_have_their_service_and_the_worker_none() {
             service["spec"]["selector"].is_null(),
             "{name}/manifests/workloaddeployment.yaml"
         );
-        let ports = service["spec"]["ports"].as_sequence().unwrap();
+        let ports = service["spec"]["ports"].as_array().unwrap();
         assert_eq!(ports.len(), 1, "{name}/manifests/workloaddeployment.yaml");
         assert_eq!(ports[0]["name"], "http");
         assert_eq!(ports[0]["protocol"], "TCP");
         assert_eq!(ports[0]["port"], 80);
         // Requests through the Service carry its name as their Host header.
         let http = deployment["spec"]["template"]["spec"]["hostInterfaces"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .find(|entry| entry["package"] == "http")

@@ -54,6 +54,9 @@ fn find_wash() -> Option<PathBuf> {
 
 /// `wash -C <dir>`: without `-C`, wash works in the first folder upwards
 /// that holds a `.wash/config.yaml`.
+///
+/// `CARGO_TARGET_DIR` points somewhere else, as some users' does: the
+/// templates' `build.env` must bring the build output back to `target/`.
 pub fn wash_command(wash: &Path, dir: &Path) -> Command {
     let mut command = Command::new(wash);
     command
@@ -61,7 +64,7 @@ pub fn wash_command(wash: &Path, dir: &Path) -> Command {
         .arg(dir)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("CARGO_TARGET_DIR");
+        .env("CARGO_TARGET_DIR", scratch().join("elsewhere"));
     command
 }
 
