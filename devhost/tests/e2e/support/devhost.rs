@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::http::{Answer, Client};
 use super::process::Process;
@@ -37,7 +37,13 @@ impl Devhost {
     /// Runs devhost on the project in `dir`, without building, on a free
     /// port, and waits until it serves.
     pub fn start(dir: &Path, extra_args: &[&str]) -> Self {
-        let mut process = Process::spawn("devhost", command(dir, extra_args));
+        Self::spawn(command(dir, extra_args))
+    }
+
+    /// Runs a devhost command line (see [`command`]), perhaps wrapped (the
+    /// benchmark pins it to a CPU), and waits until it serves.
+    pub fn spawn(command: Command) -> Self {
+        let mut process = Process::spawn("devhost", command);
         // "devhost: serving http-api on http://127.0.0.1:PORT", or "devhost:
         // listening on http://127.0.0.1:PORT (no component serves HTTP)".
         let banner = process.wait_for_line(Duration::from_secs(60), |line| {
@@ -48,6 +54,24 @@ impl Devhost {
             .find(|word| word.starts_with("http://"))
             .unwrap()
             .to_string();
+        Self { process, url }
+    }
+
+    /// Runs a devhost command line that listens on `address`, throwing away
+    /// its log of requests (the benchmark's hosts log thousands), and waits
+    /// until it accepts connections.
+    pub fn spawn_quiet(command: Command, address: &str) -> Self {
+        let mut process = Process::spawn_discarding_stdout("devhost", command);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(address).is_err() {
+            assert!(
+                process.is_running() && Instant::now() < deadline,
+                "devhost did not start listening on {address}:\n{}",
+                process.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let url = format!("http://{address}");
         Self { process, url }
     }
 

@@ -15,15 +15,28 @@ pub struct Process {
 
 impl Process {
     /// Starts `command`; `name` says which process a failure is about.
-    pub fn spawn(name: &str, mut command: Command) -> Self {
+    pub fn spawn(name: &str, command: Command) -> Self {
+        Self::start(name, command, true)
+    }
+
+    /// Like [`Self::spawn`], but what the process writes to stdout is
+    /// thrown away unread: for a host under load that logs every request.
+    pub fn spawn_discarding_stdout(name: &str, command: Command) -> Self {
+        Self::start(name, command, false)
+    }
+
+    fn start(name: &str, mut command: Command, keep_stdout: bool) -> Self {
+        let stdout = if keep_stdout { Stdio::piped() } else { Stdio::null() };
         let mut child = command
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start {name}: {error}"));
         let output = Arc::new(Mutex::new(String::new()));
-        collect(child.stdout.take().unwrap(), &output);
+        if let Some(stdout) = child.stdout.take() {
+            collect(stdout, &output);
+        }
         collect(child.stderr.take().unwrap(), &output);
         Self {
             name: name.to_string(),

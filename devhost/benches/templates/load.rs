@@ -1,0 +1,163 @@
+//! The two measurements, each made by an established tool: `hyperfine`
+//! times cold starts, and `wrk` loads a host and keeps the latency
+//! histogram.
+
+use std::process::Command;
+
+use crate::Row;
+use crate::support::Devhost;
+use crate::support::nats_server::free_port;
+
+/// The devhost the benchmark runs: the same build the tests run.
+const DEVHOST: &str = env!("CARGO_BIN_EXE_devhost");
+
+/// One request, sent the same way by wrk and by the cold-start probe.
+#[derive(Clone)]
+pub struct Request {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// Sent as `application/json` when not empty.
+    pub body: &'static str,
+}
+
+impl Request {
+    pub fn new(method: &'static str, path: &'static str, body: &'static str) -> Self {
+        Self { method, path, body }
+    }
+
+    /// curl's arguments for this request, as shell words.
+    fn curl_args(&self, url: &str) -> String {
+        let mut args = format!("-X {} {url}{}", self.method, self.path);
+        if !self.body.is_empty() {
+            args += &format!(
+                " -H 'content-type: application/json' --data-raw '{}'",
+                self.body
+            );
+        }
+        args
+    }
+
+    /// wrk's Lua script: this request, and a `done` that prints what the
+    /// runner reads on one line.
+    fn wrk_script(&self) -> String {
+        let mut script = format!("wrk.method = \"{}\"\n", self.method);
+        if !self.body.is_empty() {
+            script += &format!("wrk.body = [[{}]]\n", self.body);
+            script += "wrk.headers[\"content-type\"] = \"application/json\"\n";
+        }
+        script += r#"
+function done(summary, latency, requests)
+  local e = summary.errors
+  local failed = e.connect + e.read + e.write + e.status + e.timeout
+  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), failed))
+end
+"#;
+        script
+    }
+}
+
+/// One wrk run.
+pub struct Run {
+    pub requests_per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// Median and minimum, in milliseconds, of `runs` cold starts: from
+/// spawning a fresh devhost (which compiles every component of the project
+/// with Cranelift: it keeps no cache) to the first complete answer to the
+/// row's request, asked again and again with curl until it comes. The host
+/// may use every CPU. hyperfine times it; its `--prepare` stops the last
+/// run's host, untimed.
+pub fn cold_start(row: &Row, runs: u32) -> (f64, f64) {
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let address = url.trim_start_matches("http://");
+    let project = row.project.display();
+    let args = row.devhost_args.join(" ");
+    let curl = row.request.curl_args(&url);
+    let pid = tempfile::NamedTempFile::new().unwrap();
+    let pid = pid.path().display();
+    let start_until_answered = format!(
+        "{DEVHOST} -C {project} --no-build --address {address} {args} >/dev/null 2>&1 & \
+         echo $! > {pid}; tries=0; until curl -sf -o /dev/null {curl}; do \
+         tries=$((tries + 1)); [ $tries -lt 5000 ] || exit 1; done"
+    );
+    let stop = format!(
+        "host=$(cat {pid}); [ -z \"$host\" ] || kill $host; \
+         while [ -n \"$host\" ] && kill -0 $host 2>/dev/null; do sleep 0.01; done; : > {pid}"
+    );
+    let json = tempfile::NamedTempFile::new().unwrap();
+    let status = Command::new("hyperfine")
+        .args([
+            "--runs",
+            &runs.to_string(),
+            "--style",
+            "none",
+            "--prepare",
+            &stop,
+        ])
+        .arg("--export-json")
+        .arg(json.path())
+        .arg(&start_until_answered)
+        .status()
+        .unwrap();
+    let _ = Command::new("sh").args(["-c", &stop]).status();
+    assert!(status.success(), "hyperfine failed on {}", row.label);
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json.path()).unwrap()).unwrap();
+    let seconds = |key: &str| results["results"][0][key].as_f64().unwrap();
+    (seconds("median") * 1000.0, seconds("min") * 1000.0)
+}
+
+/// Loads a fresh host for `seconds`, after a 2 s warm-up: devhost pinned
+/// to CPU 0, wrk (one thread, `connections` keep-alive connections) to
+/// CPU 1. A single failed request or non-2xx answer fails the benchmark.
+pub fn throughput(row: &Row, seconds: u64, connections: u32) -> Run {
+    let address = format!("127.0.0.1:{}", free_port());
+    let mut pinned = Command::new("taskset");
+    pinned.args(["-c", "0", DEVHOST, "-C"]).arg(&row.project);
+    pinned.args(["--no-build", "--address", &address]);
+    pinned.args(&row.devhost_args);
+    let host = Devhost::spawn_quiet(pinned, &address);
+
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(script.path(), row.request.wrk_script()).unwrap();
+    let url = format!("{}{}", host.url, row.request.path);
+    let wrk = |seconds: u64| {
+        let output = Command::new("taskset")
+            .args(["-c", "1", "wrk", "-t1"])
+            .arg(format!("-c{connections}"))
+            .arg(format!("-d{seconds}s"))
+            .arg("-s")
+            .arg(script.path())
+            .arg(&url)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "wrk on {}:\n{stdout}", row.label);
+        stdout
+    };
+    wrk(2);
+    let stdout = wrk(seconds);
+
+    // RESULT <requests> <duration in µs> <p50 in µs> <p99 in µs> <failed>
+    let line = stdout.lines().find_map(|line| line.strip_prefix("RESULT "));
+    let numbers: Vec<f64> = line
+        .unwrap_or_else(|| panic!("no RESULT line from wrk on {}:\n{stdout}", row.label))
+        .split(' ')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let &[requests, micros, p50, p99, failed] = numbers.as_slice() else {
+        panic!(
+            "unexpected RESULT line from wrk on {}:\n{stdout}",
+            row.label
+        );
+    };
+    assert_eq!(failed, 0.0, "{} requests failed on {}", failed, row.label);
+    Run {
+        requests_per_sec: requests / (micros / 1e6),
+        p50_ms: p50 / 1000.0,
+        p99_ms: p99 / 1000.0,
+    }
+}

@@ -1,0 +1,179 @@
+//! `scripts/bench`: the size, cold start, throughput and latency of every
+//! template under devhost, next to a floor (the least a wasi:http handler
+//! can do) measured in the same run, written to BENCHMARKS.md, whose
+//! hand-written `## Log` it keeps.
+//!
+//! Established tools do the measuring: `hyperfine` times the cold starts,
+//! and `wrk`, a separate process on a CPU of its own, loads the host and
+//! keeps the latency histogram. This runner decides what runs, in what
+//! order and how often, and summarises: medians over rounds, with ranges.
+
+// Like the tests, the runner stops at the first thing that goes wrong: a
+// panic here is a failed run, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+// The benchmark shares the end-to-end tests' helpers (building, starting
+// devhost and nats-server) and uses only some of them.
+#[allow(dead_code, unused_imports)]
+#[path = "../../tests/e2e/support/mod.rs"]
+mod support;
+
+mod load;
+mod report;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Parser;
+
+use load::{Request, Run};
+use support::workspace::{cargo_build, edited_project};
+use support::{NatsServer, built_component, workspace_root};
+
+/// Benchmark the templates under devhost and write BENCHMARKS.md.
+#[derive(Parser)]
+pub struct Args {
+    /// Rounds of load: each loads every row once, each on a fresh host.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Seconds of each measured wrk run (after a 2 s warm-up).
+    #[arg(long, default_value_t = 5)]
+    duration: u64,
+    /// wrk's concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: u32,
+    /// Fresh hosts timed per row for the cold start.
+    #[arg(long, default_value_t = 5)]
+    cold_runs: u32,
+    /// The report, relative to the workspace root.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    output: PathBuf,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// One row of the table: a project devhost serves and the request it is
+/// loaded with.
+pub struct Row {
+    pub label: &'static str,
+    /// The project directory, and devhost's arguments besides `-C`.
+    pub project: PathBuf,
+    pub devhost_args: Vec<String>,
+    /// The components it serves (for the size column).
+    pub components: Vec<&'static str>,
+    pub request: Request,
+}
+
+/// What a row measured.
+pub struct Measured {
+    pub sizes: Vec<u64>,
+    /// Median and minimum, in milliseconds.
+    pub cold_start: (f64, f64),
+    /// One run per round (two per round for the floor: first and last).
+    pub runs: Vec<Run>,
+}
+
+fn main() {
+    let args = Args::parse();
+    let started = Instant::now();
+    support::workspace::build_components();
+    cargo_build(&workspace_root(), &["-p", "bench-floor"]);
+    let nats = NatsServer::start();
+    // Kept until the end: the rows' projects live in them.
+    let projects = [
+        floor_project(),
+        edited_project("http-hello", str::to_string),
+        edited_project("http-router", str::to_string),
+        edited_project("kv-counter", str::to_string),
+    ];
+    let rows = rows(&projects, &nats.url());
+
+    let mut measured: Vec<Measured> = rows
+        .iter()
+        .map(|row| Measured {
+            sizes: row.components.iter().map(|c| file_size(c)).collect(),
+            cold_start: load::cold_start(row, args.cold_runs),
+            runs: Vec::new(),
+        })
+        .collect();
+    // The floor first and last in every round: its drift over the run shows
+    // how steady the machine was.
+    let order: Vec<usize> = (0..rows.len()).chain([0]).collect();
+    for round in 1..=args.rounds {
+        for &index in &order {
+            eprintln!(
+                "bench: round {round}/{}, {}",
+                args.rounds, rows[index].label
+            );
+            let run = load::throughput(&rows[index], args.duration, args.connections);
+            measured[index].runs.push(run);
+        }
+    }
+    let path = workspace_root().join(&args.output);
+    report::write(&path, &args, &rows, &measured);
+    eprintln!(
+        "bench: wrote {} in {:.0?}",
+        path.display(),
+        started.elapsed()
+    );
+}
+
+fn rows(projects: &[tempfile::TempDir; 4], nats_url: &str) -> Vec<Row> {
+    let get = |path| Request::new("GET", path, "");
+    let task = Request::new("POST", "/task", r#"{"payload":"Hello World"}"#);
+    let row = |label, project: &tempfile::TempDir, components, request| Row {
+        label,
+        project: project.path().to_path_buf(),
+        devhost_args: Vec::new(),
+        components,
+        request,
+    };
+    let [floor, hello, router, kv] = projects;
+    vec![
+        row("floor", floor, vec!["bench-floor"], get("/")),
+        row("http-hello", hello, vec!["http-hello"], get("/")),
+        row(
+            "http-router",
+            router,
+            vec!["http-router"],
+            get("/api/greet/Ada"),
+        ),
+        row(
+            "kv-counter",
+            kv,
+            vec!["kv-counter"],
+            Request::new("POST", "/counters/bench", ""),
+        ),
+        Row {
+            label: "http-api + task-leet",
+            project: workspace_root(),
+            devhost_args: Vec::new(),
+            components: vec!["http-api", "task-leet"],
+            request: task.clone(),
+        },
+        Row {
+            label: "http-api + task-leet over NATS",
+            project: workspace_root(),
+            devhost_args: vec!["--nats-url".into(), nats_url.into()],
+            components: vec!["http-api", "task-leet"],
+            request: task,
+        },
+    ]
+}
+
+/// A project that serves the floor, built by the root build of `-p bench-floor`.
+fn floor_project() -> tempfile::TempDir {
+    let project = tempfile::tempdir().unwrap();
+    let config = format!(
+        "build:\n  component_path: {}\n",
+        built_component("bench-floor").display()
+    );
+    std::fs::create_dir(project.path().join(".wash")).unwrap();
+    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+    project
+}
+
+fn file_size(component: &str) -> u64 {
+    std::fs::metadata(built_component(component)).unwrap().len()
+}

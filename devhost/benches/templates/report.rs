@@ -1,0 +1,216 @@
+//! BENCHMARKS.md: where and how the run measured, the table, and the
+//! hand-written `## Log`, which every run keeps as it was.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::load::Run;
+use crate::{Args, Measured, Row};
+
+const LOG_HEADING: &str = "## Log";
+
+pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let log = match existing.find(&format!("\n{LOG_HEADING}\n")) {
+        Some(at) => existing[at + 1..].to_string(),
+        None => format!("{LOG_HEADING}\n\nWhat was tried and what it bought, newest first.\n"),
+    };
+    let mut out = String::from("# Benchmarks\n\n");
+    out +=
+        "Written by `scripts/bench`; everything above `## Log` is rewritten by the next run.\n\n";
+    out += &how_it_ran(args);
+    out += &how_it_measures(args);
+    out += &table(rows, measured);
+    out += &floor_notes(&measured[0].runs);
+    out += "\n";
+    out += &log;
+    std::fs::write(path, out).unwrap();
+}
+
+fn how_it_ran(args: &Args) -> String {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kib: f64 = field(&meminfo, "MemTotal")
+        .and_then(|kib| kib.trim_end_matches(" kB").parse().ok())
+        .unwrap_or(0.0);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let lock = std::fs::read_to_string(crate::workspace_root().join("Cargo.lock")).unwrap();
+    let wasmtime = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"wasmtime\"\n"))
+        .and_then(|package| field(package, "version"))
+        .unwrap_or_default();
+    format!(
+        "## How it ran\n\n\
+         - When: {}\n\
+         - Machine: {} CPUs, {:.1} GiB memory, {}\n\
+         - Tools: {}, Wasmtime {}, {}, {}\n\
+         - Command: `scripts/bench --rounds {} --duration {} --connections {} --cold-runs {}`\n\n",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        first_line("nproc", &[]),
+        memory_kib / 1024.0 / 1024.0,
+        field(&cpuinfo, "model name").unwrap_or_default(),
+        first_line("rustc", &["-V"]),
+        wasmtime.trim_matches('"'),
+        first_line("wrk", &["-v"])
+            .split(" Copyright")
+            .next()
+            .unwrap_or_default(),
+        first_line("hyperfine", &["--version"]),
+        args.rounds,
+        args.duration,
+        args.connections,
+        args.cold_runs,
+    )
+}
+
+fn how_it_measures(args: &Args) -> String {
+    format!(
+        "## How it measures\n\n\
+         Every row is served by devhost (`--no-build`) from a project naming the `.wasm` files \
+         the root build just made.\n\n\
+         - **Cold start**: `hyperfine`, {cold} runs, times a fresh devhost process from its spawn \
+         (it compiles every component of the project with Cranelift; it keeps no cache) to the \
+         first complete answer to the row's request, asked with curl until it comes. Median and \
+         minimum; the host may use every CPU.\n\
+         - **Throughput and latency**: {rounds} rounds; each loads every row once, the floor \
+         first and last, each load on a fresh host pinned to CPU 0 (`taskset -c 0`): a 2 s \
+         warm-up, then `wrk -t1 -c{connections} -d{duration}s` on CPU 1, over loopback HTTP/1.1 \
+         with keep-alive. A single failed request fails the run. **requests/s** is the median \
+         over a row's runs and their range; **p50 and p99** are wrk's latency percentiles of the \
+         run whose requests/s is the median.\n\
+         - **Ratio to floor**: a row's median requests/s over the floor's. Its range is the \
+         lowest and highest, over the rounds, of the row's requests/s over the mean of the same \
+         round's two floor runs. The floor (`devhost/bench-floor`) is the least a wasi:http \
+         handler can do: raw bindings, a fixed body. Dividing by it cancels out the speed of \
+         the machine and of the host, so ratios compare across machines.\n\n",
+        cold = args.cold_runs,
+        rounds = args.rounds,
+        connections = args.connections,
+        duration = args.duration,
+    )
+}
+
+fn table(rows: &[Row], measured: &[Measured]) -> String {
+    let floor_runs = requests_per_sec(&measured[0].runs);
+    let floor = median(&floor_runs);
+    let mut out = String::from(
+        "## Results\n\n\
+         | row | request | size (B) | cold start median / min (ms) | requests/s (median, min-max) | ratio to floor (median, range) | p50 (ms) | p99 (ms) |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for (row, measured) in rows.iter().zip(measured) {
+        let rps = requests_per_sec(&measured.runs);
+        let (min, max) = range(&rps);
+        let typical = median_run(&measured.runs);
+        let sizes: Vec<String> = measured.sizes.iter().map(|&size| thousands(size)).collect();
+        let (cold, cold_min) = measured.cold_start;
+        let ratio = match row.label {
+            "floor" => "1.00x".to_string(),
+            _ => {
+                let (low, high) = range(&round_ratios(&rps, &floor_runs));
+                format!("{:.2}x ({low:.2}-{high:.2}x)", median(&rps) / floor)
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | `{} {}` | {} | {cold:.0} / {cold_min:.0} | {} ({}-{}) | {ratio} | {:.2} | {:.2} |",
+            row.label,
+            row.request.method,
+            row.request.path,
+            sizes.join(" + "),
+            thousands(median(&rps) as u64),
+            thousands(min as u64),
+            thousands(max as u64),
+            typical.p50_ms,
+            typical.p99_ms,
+        );
+    }
+    out
+}
+
+fn floor_notes(floor_runs: &[Run]) -> String {
+    let rps = requests_per_sec(floor_runs);
+    let (min, max) = range(&rps);
+    // Each round's first floor run, then its last.
+    let first: Vec<f64> = rps.iter().step_by(2).copied().collect();
+    let last: Vec<f64> = rps.iter().skip(1).step_by(2).copied().collect();
+    let drift = (median(&last) / median(&first) - 1.0) * 100.0;
+    format!(
+        "\n- The floor over the run's {} fresh hosts: min {}, median {}, max {} requests/s; \
+         drift {drift:+.1}% (median of the last floor runs against the first).\n",
+        rps.len(),
+        thousands(min as u64),
+        thousands(median(&rps) as u64),
+        thousands(max as u64),
+    )
+}
+
+/// Each round's requests/s over the mean of that round's two floor runs.
+fn round_ratios(rps: &[f64], floor_rps: &[f64]) -> Vec<f64> {
+    rps.iter()
+        .zip(floor_rps.chunks(2))
+        .map(|(rps, floors)| rps / (floors.iter().sum::<f64>() / floors.len() as f64))
+        .collect()
+}
+
+fn requests_per_sec(runs: &[Run]) -> Vec<f64> {
+    runs.iter().map(|run| run.requests_per_sec).collect()
+}
+
+/// The middle value; for an even count, the mean of the middle two.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() % 2 {
+        1 => sorted[middle],
+        _ => (sorted[middle - 1] + sorted[middle]) / 2.0,
+    }
+}
+
+fn range(values: &[f64]) -> (f64, f64) {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (min, max)
+}
+
+/// The run whose requests/s is the median (for an even count, the slower
+/// of the middle two): its latencies are the row's.
+fn median_run(runs: &[Run]) -> &Run {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by(|a, b| a.requests_per_sec.total_cmp(&b.requests_per_sec));
+    sorted[(sorted.len() - 1) / 2]
+}
+
+/// 17527 -> "17,527".
+fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The value of the first `name = value` or `name : value` line.
+fn field(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .find(|line| line.starts_with(name))
+        .and_then(|line| line.split_once([':', '=']))
+        .map(|(_, value)| value.trim().to_string())
+}
+
+/// The first line a command prints, on stdout or stderr (`wrk -v` writes
+/// its version and exits 1).
+fn first_line(program: &str, args: &[&str]) -> String {
+    let Ok(output) = Command::new(program).args(args).output() else {
+        return "unknown".into();
+    };
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    text.lines().next().unwrap_or("unknown").trim().to_string()
+}
