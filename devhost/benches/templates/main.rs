@@ -27,7 +27,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use load::{Request, Run};
-use support::workspace::{cargo_build, edited_project};
+use support::workspace::{cargo_build, edited_project, scratch_project};
 use support::{NatsServer, built_component, workspace_root};
 
 /// Benchmark the templates under devhost and write BENCHMARKS.md.
@@ -164,14 +164,8 @@ fn rows(projects: &[tempfile::TempDir; 4], nats_url: &str) -> Vec<Row> {
 
 /// A project that serves the floor, built by the root build of `-p bench-floor`.
 fn floor_project() -> tempfile::TempDir {
-    let project = tempfile::tempdir().unwrap();
-    let config = format!(
-        "build:\n  component_path: {}\n",
-        built_component("bench-floor").display()
-    );
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
-    project
+    let floor = built_component("bench-floor");
+    scratch_project(&format!("build:\n  component_path: {}\n", floor.display()))
 }
 
 fn file_size(component: &str) -> u64 {

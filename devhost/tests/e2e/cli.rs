@@ -1,11 +1,15 @@
-//! The `devhost` binary: it serves and logs, and it fails with a clear
-//! message and a non-zero exit on a bad setup.
+//! The `devhost` binary: it serves and logs, it fails with a clear message
+//! and a non-zero exit on a bad setup, and a slow client cannot hold a
+//! connection forever.
 
-use crate::support::devhost::devhost_command as devhost;
-use crate::support::workspace::build_components;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::devhost::{command, devhost_command};
+use crate::support::workspace::{build_components, scratch_project};
+use crate::support::{Devhost, start_host, workspace_root};
 
 fn fails_with(output: Output, expected: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -17,85 +21,52 @@ fn fails_with(output: Output, expected: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-#[test]
-fn serves_the_root_project_and_logs_each_request() {
+#[tokio::test]
+async fn serves_the_root_project_and_logs_each_request() {
     build_components();
-    let mut child = devhost()
-        .args(["--no-build", "--address", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut banner = String::new();
-    stdout.read_line(&mut banner).unwrap();
-    // "devhost: serving http-api on http://127.0.0.1:PORT"
-    let url = banner.trim().rsplit(' ').next().unwrap().to_string();
+    let host = Devhost::start(&workspace_root(), &[]);
+    let answer = host.post_task(r#"{"payload":"Hello World"}"#).await;
+    assert_eq!(answer.body, "H3110 W0r1d");
+    let output = host.output();
     assert!(
-        banner.starts_with("devhost: serving http-api on http://127.0.0.1:"),
-        "{banner}"
+        output.contains("devhost: serving http-api on http://127.0.0.1:"),
+        "{output}"
     );
-
-    let output = Command::new("curl")
-        .args([
-            "-s",
-            "--data",
-            r#"{"payload":"Hello World"}"#,
-            &format!("{url}/task"),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "H3110 W0r1d");
-
-    let mut log = String::new();
-    stdout.read_line(&mut log).unwrap();
-    assert!(log.starts_with("POST /task 200 "), "{log}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
-/// A temporary project directory; `config`, if given, is its .wash/config.yaml.
-fn project(config: Option<&str>) -> tempfile::TempDir {
-    let project = tempfile::tempdir().unwrap();
-    if let Some(config) = config {
-        std::fs::create_dir(project.path().join(".wash")).unwrap();
-        std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+    // The line is written as the answer leaves, so it may come just after.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !host.output().contains("\nPOST /task 200 ") {
+        assert!(std::time::Instant::now() < deadline, "{}", host.output());
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    project
 }
 
-fn run_without_build(project: &tempfile::TempDir) -> Output {
-    devhost()
-        .arg("-C")
-        .arg(project.path())
-        .args(["--no-build", "--address", "127.0.0.1:0"])
-        .output()
-        .unwrap()
+fn run_without_build(project: &std::path::Path) -> Output {
+    command(project, &[]).output().unwrap()
 }
 
 #[test]
 fn a_missing_config_is_a_clear_error() {
-    fails_with(run_without_build(&project(None)), ".wash/config.yaml");
+    let empty = tempfile::tempdir().unwrap();
+    fails_with(run_without_build(empty.path()), ".wash/config.yaml");
 }
 
 #[test]
 fn an_invalid_config_is_a_clear_error() {
-    let project = project(Some("dev: [unclosed"));
-    fails_with(run_without_build(&project), "config.yaml");
+    let project = scratch_project("dev: [unclosed");
+    fails_with(run_without_build(project.path()), "config.yaml");
 }
 
 #[test]
 fn a_missing_component_file_is_a_clear_error() {
-    let project = project(Some(
-        "version: 2.0.0\nbuild:\n  component_path: missing.wasm\n",
-    ));
-    fails_with(run_without_build(&project), "missing.wasm not found");
+    let project = scratch_project("version: 2.0.0\nbuild:\n  component_path: missing.wasm\n");
+    fails_with(run_without_build(project.path()), "missing.wasm not found");
 }
 
 #[test]
 fn a_taken_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
-    let output = devhost()
+    let output = devhost_command()
         .args(["--no-build", "--address", &address])
         .output()
         .unwrap();
@@ -104,7 +75,7 @@ fn a_taken_port_is_a_clear_error() {
 
 #[test]
 fn a_bad_address_is_a_clear_error() {
-    let output = devhost()
+    let output = devhost_command()
         .args(["--no-build", "--address", "localhost"])
         .output()
         .unwrap();
@@ -113,8 +84,7 @@ fn a_bad_address_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_headers_is_disconnected() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let host = crate::support::start_host("http-hello").await;
+    let host = start_host("http-hello").await;
     let mut stream = tokio::net::TcpStream::connect(host.local_addr())
         .await
         .unwrap();

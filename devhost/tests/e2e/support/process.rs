@@ -26,7 +26,11 @@ impl Process {
     }
 
     fn start(name: &str, mut command: Command, keep_stdout: bool) -> Self {
-        let stdout = if keep_stdout { Stdio::piped() } else { Stdio::null() };
+        let stdout = if keep_stdout {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
         let mut child = command
             .stdin(Stdio::null())
             .stdout(stdout)

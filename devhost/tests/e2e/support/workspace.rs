@@ -68,9 +68,17 @@ pub fn built_component(name: &str) -> PathBuf {
     ))
 }
 
-/// A project directory for devhost whose `.wash/config.yaml` is a
-/// template's own, changed by `edit`, with `build.component_path` pointing
-/// at the root build's output (run it with `--no-build`).
+/// A project directory holding only `.wash/config.yaml` with `config`.
+pub fn scratch_project(config: &str) -> tempfile::TempDir {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join(".wash")).unwrap();
+    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+    project
+}
+
+/// A project for devhost whose `.wash/config.yaml` is a template's own,
+/// changed by `edit`, with `build.component_path` pointing at the root
+/// build's output (run it with `--no-build`).
 pub fn edited_project(template: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let config =
         std::fs::read_to_string(workspace_root().join(template).join(".wash/config.yaml")).unwrap();
@@ -84,12 +92,5 @@ pub fn edited_project(template: &str, edit: impl Fn(&str) -> String) -> tempfile
             },
         )
         .collect();
-    let project = tempfile::tempdir().unwrap();
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    std::fs::write(
-        project.path().join(".wash/config.yaml"),
-        edit(&config.join("\n")),
-    )
-    .unwrap();
-    project
+    scratch_project(&edit(&config.join("\n")))
 }
