@@ -18,6 +18,8 @@ mod nats;
 mod projects;
 mod readme;
 mod sizes;
+// Shared with the benchmark (benches/templates), which uses other parts.
+#[allow(dead_code)]
 mod support;
 mod surface;
 mod task_leet;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::support::workspace_root;
+use crate::surface::surface;
 
 /// Every template, and whether it serves HTTP.
 const CRATES: [(&str, bool); 5] = [
@@ -149,39 +150,33 @@ fn each_image_is_its_crate_at_its_version() {
     }
 }
 
-/// `import`s and `export`s of a crate's world in `wit/<crate>.wit`, as
-/// (namespace, package, interface, version). A crate without a world there
-/// (http-hello, http-router) uses only what wstd brings: HTTP.
-fn world_interfaces(world: &str) -> Vec<(String, String, String, String)> {
-    let Ok(wit) = std::fs::read_to_string(workspace_root().join(format!("wit/{world}.wit"))) else {
-        return Vec::new();
-    };
-    let start = format!("world {world} {{");
-    let Some(rest) = wit.split(&start).nth(1) else {
-        return Vec::new();
-    };
-    let body = rest.split('}').next().unwrap();
-    body.lines()
-        .filter_map(|line| {
-            let line = line.trim();
-            let item = line
-                .strip_prefix("import ")
-                .or_else(|| line.strip_prefix("export "))?;
-            let (name, version) = item.trim_end_matches(';').split_once('@')?;
-            let (namespace, rest) = name.split_once(':')?;
-            let (package, interface) = rest.split_once('/')?;
-            Some((
-                namespace.into(),
-                package.into(),
-                interface.into(),
-                version.into(),
-            ))
+/// The interfaces a workload must ask its host for, read from the built
+/// component: what it imports and exports, less what every wasmCloud host
+/// gives every component (the WASI platform; `wasi:http/types` and
+/// `wasmcloud:messaging/types` come with their packages). As
+/// `(namespace, package, interface, version)`; no version for wasi:http,
+/// which links at any 0.2 patch level.
+fn needed_interfaces(name: &str) -> Vec<(String, String, String, Option<String>)> {
+    const PLATFORM: [&str; 6] = ["cli", "io", "clocks", "random", "filesystem", "sockets"];
+    let surface = surface(name);
+    let names = surface.imports.iter().chain(&surface.exports);
+    names
+        .filter_map(|full| {
+            let (path, version) = full.split_once('@')?;
+            let (package, interface) = path.split_once('/')?;
+            let (namespace, package) = package.split_once(':')?;
+            let platform = namespace == "wasi" && PLATFORM.contains(&package);
+            if platform || interface == "types" {
+                return None;
+            }
+            let version = (package != "http").then(|| version.to_string());
+            Some((namespace.into(), package.into(), interface.into(), version))
         })
         .collect()
 }
 
 #[test]
-fn host_interfaces_cover_each_crates_wit_world_and_http() {
+fn host_interfaces_cover_what_each_component_imports_and_exports() {
     for (name, serves_http) in CRATES {
         let deployment = deployment(name);
         let declared = deployment["spec"]["template"]["spec"]["hostInterfaces"]
@@ -197,17 +192,10 @@ fn host_interfaces_cover_each_crates_wit_world_and_http() {
                         .is_some_and(|list| list.iter().any(|i| i == interface))
             })
         };
-        let mut wanted = world_interfaces(name);
-        if serves_http {
-            let http = ("wasi", "http", "incoming-handler", "");
-            wanted.push((http.0.into(), http.1.into(), http.2.into(), http.3.into()));
-        }
-        for (namespace, package, interface, version) in &wanted {
-            // wasi:http links at any 0.2 patch level, so no version for it.
-            let version = Some(version.as_str()).filter(|v| !v.is_empty());
+        for (namespace, package, interface, version) in needed_interfaces(name) {
             assert!(
-                declares(namespace, package, interface, version),
-                "{name}/manifests/workloaddeployment.yaml lacks {namespace}:{package}/{interface}@{version:?}"
+                declares(&namespace, &package, &interface, version.as_deref()),
+                "{name}'s manifest lacks {namespace}:{package}/{interface}@{version:?}"
             );
         }
         let http_declared = declares("wasi", "http", "incoming-handler", None);

@@ -11,12 +11,12 @@ use wasmparser::{Parser, Payload};
 
 /// The top-level import and export names of a component, such as
 /// `wasi:http/incoming-handler@0.2.12`.
-struct Surface {
-    imports: BTreeSet<String>,
-    exports: BTreeSet<String>,
+pub struct Surface {
+    pub imports: BTreeSet<String>,
+    pub exports: BTreeSet<String>,
 }
 
-fn surface(component: &str) -> Surface {
+pub fn surface(component: &str) -> Surface {
     let path = built_component(component);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut surface = Surface {
