@@ -78,6 +78,7 @@ async fn load_one(
         wash_name,
         file,
         config,
+        allowed_hosts,
     } = spec;
     let component = compile(engine, &file)
         .await
@@ -93,7 +94,11 @@ async fn load_one(
         .map(|(export, _)| export.to_string())
         .collect();
     Ok(Loaded {
-        info: Arc::new(ComponentInfo { name, config }),
+        info: Arc::new(ComponentInfo {
+            name,
+            config,
+            allowed_hosts,
+        }),
         wash_name,
         pre,
         exports_http: exports_interface(&exports, HTTP_EXPORT),

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::allowed_hosts::AllowedHost;
+
 /// A component's configuration: what `wasi:config/store` hands it.
 pub type ConfigMap = BTreeMap<String, String>;
 
@@ -63,6 +65,9 @@ pub struct DevComponent {
     pub image: Option<String>,
     #[serde(default)]
     pub config: ConfigMap,
+    /// Replaces `workload.allowedHosts` for this component.
+    #[serde(rename = "allowedHosts")]
+    pub allowed_hosts: Option<Vec<AllowedHost>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +75,9 @@ pub struct WorkloadConfig {
     /// Applies to every component; a component's own `config` wins per key.
     #[serde(default)]
     pub config: ConfigMap,
+    /// The hosts components may call with outgoing HTTP; none when absent.
+    #[serde(rename = "allowedHosts")]
+    pub allowed_hosts: Option<Vec<AllowedHost>>,
 }
 
 /// One component to load, in manifest order, with its config already merged.
@@ -83,6 +91,8 @@ pub struct ComponentSpec {
     /// Absolute, or relative to the current directory: ready to open.
     pub file: PathBuf,
     pub config: ConfigMap,
+    /// Where its outgoing HTTP may go.
+    pub allowed_hosts: Vec<AllowedHost>,
 }
 
 impl ProjectConfig {
@@ -137,6 +147,7 @@ impl ProjectConfig {
                 wash_name: WASH_DEV_COMPONENT.to_string(),
                 file: project_dir.join(path),
                 config: self.workload.config.clone(),
+                allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
             });
         }
         for component in &self.dev.components {
@@ -149,6 +160,10 @@ impl ProjectConfig {
                 wash_name: component.name.clone(),
                 file: project_dir.join(file),
                 config: overlay(&self.workload.config, &component.config),
+                allowed_hosts: (component.allowed_hosts.as_ref())
+                    .or(self.workload.allowed_hosts.as_ref())
+                    .cloned()
+                    .unwrap_or_default(),
             });
         }
         specs

@@ -180,6 +180,7 @@ mod tests {
         Arc::new(ComponentInfo {
             name: "runaway".to_string(),
             config: Default::default(),
+            allowed_hosts: Vec::new(),
         })
     }
 

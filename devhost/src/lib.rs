@@ -35,6 +35,7 @@
 
 // In the order they build on each other: each module uses only those
 // above it.
+pub mod allowed_hosts;
 mod bindings;
 mod build_command;
 mod components;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use http_body_util::BodyExt;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -11,16 +12,19 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
+use crate::allowed_hosts::AllowedHost;
 use crate::config::ConfigMap;
 use crate::keyvalue::{KeyValue, KeyValueStore};
 use crate::messaging::{Broker, Consumer};
 use crate::wasi_config::WasiConfig;
 
-/// A loaded component's name and merged config, shared by its instances.
+/// A loaded component's name, merged config and the hosts its outgoing
+/// HTTP may reach, shared by its instances.
 #[derive(Debug)]
 pub struct ComponentInfo {
     pub name: String,
     pub config: ConfigMap,
+    pub allowed_hosts: Vec<AllowedHost>,
 }
 
 pub struct ComponentState {
@@ -31,7 +35,7 @@ pub struct ComponentState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
-    http_hooks: DenyOutgoingHttp,
+    outgoing_http: OutgoingHttp,
 }
 
 impl ComponentState {
@@ -49,13 +53,13 @@ impl ComponentState {
             .stderr(std::io::stderr())
             .build();
         Self {
+            outgoing_http: OutgoingHttp(Arc::clone(&component)),
             component,
             keyvalue,
             broker,
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
-            http_hooks: DenyOutgoingHttp,
         }
     }
 
@@ -92,14 +96,15 @@ impl WasiHttpView for ComponentState {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: &mut self.http_hooks,
+            hooks: &mut self.outgoing_http,
         }
     }
 }
 
-/// Outgoing HTTP from components is refused: the guest sees
-/// `error-code::HTTP-request-denied` from `wasi:http/outgoing-handler`.
-struct DenyOutgoingHttp;
+/// Outgoing HTTP goes out for real (wasmtime-wasi-http's own client, HTTP
+/// and HTTPS, honouring the guest's timeouts) to the component's allowed
+/// hosts; to any other host the guest gets `error-code::HTTP-request-denied`.
+struct OutgoingHttp(Arc<ComponentInfo>);
 
 type SendRequestFuture = Box<
     dyn Future<
@@ -110,13 +115,36 @@ type SendRequestFuture = Box<
         > + Send,
 >;
 
-impl WasiHttpHooks for DenyOutgoingHttp {
+impl WasiHttpHooks for OutgoingHttp {
     fn send_request(
         &mut self,
-        _request: http::Request<HyperOutgoingBody>,
-        _options: Option<RequestOptions>,
+        request: http::Request<HyperOutgoingBody>,
+        options: Option<RequestOptions>,
         _response_errors: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendRequestFuture {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+        let component = &self.0;
+        if !component
+            .allowed_hosts
+            .iter()
+            .any(|allowed| allowed.matches(request.uri()))
+        {
+            eprintln!(
+                "devhost: {} may not call {}: not in its allowedHosts",
+                component.name,
+                request.uri().authority().map_or("?", |a| a.as_str())
+            );
+            // Read the guest's request body to its end first: were it
+            // dropped now, the guest writing it would see the stream break
+            // before it sees why.
+            return Box::new(async move {
+                let _ = request.into_body().collect().await;
+                Err(wasmtime_wasi_http::Error::HttpRequestDenied)
+            });
+        }
+        Box::new(async move {
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let io: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> = Box::new(io);
+            Ok((response.map(BodyExt::boxed_unsync), io))
+        })
     }
 }

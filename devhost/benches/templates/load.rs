@@ -2,6 +2,7 @@
 //! times cold starts, and `wrk` loads a host and keeps the latency
 //! histogram.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::Row;
@@ -110,16 +111,20 @@ pub fn cold_start(row: &Row, runs: u32) -> (f64, f64) {
     (seconds("median") * 1000.0, seconds("min") * 1000.0)
 }
 
+/// A devhost serving `project` on `address`, pinned to CPU 0.
+pub fn start_on_cpu0(project: &Path, address: &str, args: &[String]) -> Devhost {
+    let mut pinned = Command::new("taskset");
+    pinned.args(["-c", "0", DEVHOST, "-C"]).arg(project);
+    pinned.args(["--no-build", "--address", address]).args(args);
+    Devhost::spawn_quiet(pinned, address)
+}
+
 /// Loads a fresh host for `seconds`, after a 2 s warm-up: devhost pinned
 /// to CPU 0, wrk (one thread, `connections` keep-alive connections) to
 /// CPU 1. A single failed request or non-2xx answer fails the benchmark.
 pub fn throughput(row: &Row, seconds: u64, connections: u32) -> Run {
     let address = format!("127.0.0.1:{}", free_port());
-    let mut pinned = Command::new("taskset");
-    pinned.args(["-c", "0", DEVHOST, "-C"]).arg(&row.project);
-    pinned.args(["--no-build", "--address", &address]);
-    pinned.args(&row.devhost_args);
-    let host = Devhost::spawn_quiet(pinned, &address);
+    let host = start_on_cpu0(&row.project, &address, &row.devhost_args);
 
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(script.path(), row.request.wrk_script()).unwrap();

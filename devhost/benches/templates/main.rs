@@ -80,12 +80,20 @@ fn main() {
     support::workspace::build_components();
     cargo_build(&workspace_root(), &["-p", "bench-floor"]);
     let nats = NatsServer::start();
+    // http-client's upstream, for the whole run: the floor, on the
+    // loaded host's CPU.
+    let floor = floor_project();
+    let upstream_address = format!("127.0.0.1:{}", support::nats_server::free_port());
+    let _upstream = load::start_on_cpu0(floor.path(), &upstream_address, &[]);
     // Kept until the end: the rows' projects live in them.
     let projects = [
-        floor_project(),
+        floor,
         edited_project("http-hello", str::to_string),
         edited_project("http-router", str::to_string),
         edited_project("kv-counter", str::to_string),
+        edited_project("http-client", |config| {
+            config.replace("127.0.0.1:8081", &upstream_address)
+        }),
     ];
     let rows = rows(&projects, &nats.url());
 
@@ -119,7 +127,7 @@ fn main() {
     );
 }
 
-fn rows(projects: &[tempfile::TempDir; 4], nats_url: &str) -> Vec<Row> {
+fn rows(projects: &[tempfile::TempDir; 5], nats_url: &str) -> Vec<Row> {
     let get = |path| Request::new("GET", path, "");
     let task = Request::new("POST", "/task", r#"{"payload":"Hello World"}"#);
     let row = |label, project: &tempfile::TempDir, components, request| Row {
@@ -129,7 +137,7 @@ fn rows(projects: &[tempfile::TempDir; 4], nats_url: &str) -> Vec<Row> {
         components,
         request,
     };
-    let [floor, hello, router, kv] = projects;
+    let [floor, hello, router, kv, client] = projects;
     vec![
         row("floor", floor, vec!["bench-floor"], get("/")),
         row("http-hello", hello, vec!["http-hello"], get("/")),
@@ -159,6 +167,7 @@ fn rows(projects: &[tempfile::TempDir; 4], nats_url: &str) -> Vec<Row> {
             components: vec!["http-api", "task-leet"],
             request: task,
         },
+        row("http-client", client, vec!["http-client"], get("/")),
     ]
 }
 

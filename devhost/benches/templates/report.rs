@@ -23,6 +23,8 @@ pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
     out += &how_it_measures(args);
     out += &table(rows, measured);
     out += &floor_notes(&measured[0].runs);
+    out += "- http-client: every request is an outgoing HTTP call to the floor, served by a \
+            second devhost for the whole run, pinned to the same CPU as the row's host.\n";
     out += "\n";
     out += &log;
     std::fs::write(path, out).unwrap();

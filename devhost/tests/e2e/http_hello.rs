@@ -38,6 +38,6 @@ async fn under_wash() {
     let Some(project) = built_project("http-hello") else {
         return;
     };
-    let wash = WashDev::start(&project, None, &[]);
+    let wash = WashDev::start(&project, None, None);
     contract(&wash.client()).await;
 }

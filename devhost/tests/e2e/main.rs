@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod consumer_groups;
 mod http_api;
+mod http_client;
 mod http_hello;
 mod http_router;
 mod kv_counter;

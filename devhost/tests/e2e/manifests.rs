@@ -14,12 +14,13 @@ use crate::support::workspace_root;
 use crate::surface::surface;
 
 /// Every template, and whether it serves HTTP.
-const CRATES: [(&str, bool); 5] = [
+const CRATES: [(&str, bool); 6] = [
     ("http-hello", true),
     ("http-router", true),
     ("kv-counter", true),
     ("http-api", true),
     ("task-leet", false),
+    ("http-client", true),
 ];
 
 /// Where the README tells you to push the images (a placeholder to replace).
@@ -290,4 +291,35 @@ fn http_workloads_have_their_service_and_the_worker_none() {
             "{name}/manifests/workloaddeployment.yaml"
         );
     }
+}
+
+/// A component that calls an upstream is allowed to reach it, in its
+/// manifest and in its `.wash/config.yaml` alike.
+#[test]
+fn an_upstream_is_in_the_allowed_hosts() {
+    let deployment = deployment("http-client");
+    let resources = &deployment["spec"]["template"]["spec"]["components"][0]["localResources"];
+    let url = resources["config"]["upstream_url"].as_str().unwrap();
+    let allowed: Vec<&str> = (resources["allowedHosts"].as_array().unwrap().iter())
+        .map(|host| host.as_str().unwrap())
+        .collect();
+    let host = url
+        .parse::<http::Uri>()
+        .unwrap()
+        .host()
+        .unwrap()
+        .to_string();
+    assert!(
+        allowed.contains(&host.as_str()),
+        "{url} against {allowed:?}"
+    );
+
+    let config =
+        devhost::config::ProjectConfig::load(&workspace_root().join("http-client")).unwrap();
+    let url: http::Uri = config.workload.config["upstream_url"].parse().unwrap();
+    let allowed = config.workload.allowed_hosts.unwrap_or_default();
+    assert!(
+        allowed.iter().any(|entry| entry.matches(&url)),
+        "{url} against {allowed:?}"
+    );
 }

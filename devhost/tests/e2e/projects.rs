@@ -59,7 +59,11 @@ fn expected_files(template: &str) -> Vec<String> {
         files.extend(["wit/world.wit".into(), "wkg.lock".into()]);
         // Each package the world imports, as `wkg wit fetch` lays it out.
         let text = std::fs::read_to_string(world).unwrap();
-        for dependency in ["wasi:keyvalue@0.2.0-draft", "wasmcloud:messaging@0.2.0"] {
+        for dependency in [
+            "wasi:keyvalue@0.2.0-draft",
+            "wasi:config@0.2.0-rc.1",
+            "wasmcloud:messaging@0.2.0",
+        ] {
             let (package, version) = dependency.split_once('@').unwrap();
             let (namespace, name) = package.split_once(':').unwrap();
             if text.contains(&format!("{package}/")) {

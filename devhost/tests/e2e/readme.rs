@@ -11,7 +11,8 @@
 use std::path::Path;
 
 use crate::support::wash::built_project;
-use crate::support::{WashDev, WashPair, start_host, workspace_root};
+use crate::support::workspace::edited_project;
+use crate::support::{WashDev, WashPair, start_host, start_host_in, workspace_root};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Host {
@@ -136,12 +137,39 @@ async fn task_leet_readme_under_devhost() {
     under_devhost("task-leet/README.md", ".").await;
 }
 
+/// http-client's examples call http-hello, as its README suggests.
+#[tokio::test]
+async fn http_client_readme_under_devhost() {
+    let upstream = start_host("http-hello").await;
+    let address = upstream.local_addr().to_string();
+    let project = edited_project("http-client", |config| {
+        config.replace("127.0.0.1:8081", &address)
+    });
+    let host = start_host_in(project.path()).await;
+    let url = format!("http://{}", host.local_addr());
+    check(&readme("http-client/README.md"), &url, Host::Devhost).await;
+}
+
+#[tokio::test]
+async fn http_client_readme_under_wash() {
+    let (Some(hello), Some(client)) = (built_project("http-hello"), built_project("http-client"))
+    else {
+        return;
+    };
+    let upstream = WashDev::start(&hello, None, None);
+    let address = upstream.url.trim_start_matches("http://");
+    let workload =
+        format!(r#"{{config={{upstream_url="http://{address}/"}}, allowedHosts=["{address}"]}}"#);
+    let host = WashDev::start(&client, None, Some(&workload));
+    check(&client.join("README.md"), &host.url, Host::Wash).await;
+}
+
 /// A template's README, from its `wash new` project, against `wash dev` there.
 async fn under_wash(template: &str) {
     let Some(project) = built_project(template) else {
         return;
     };
-    let wash = WashDev::start(&project, None, &[]);
+    let wash = WashDev::start(&project, None, None);
     check(&project.join("README.md"), &wash.url, Host::Wash).await;
 }
 

@@ -60,7 +60,7 @@ async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
         return;
     };
     let nats = NatsServer::start();
-    let wash = WashDev::start(&project, Some(&nats.url()), &[]);
+    let wash = WashDev::start(&project, Some(&nats.url()), None);
     answers_on_its_subjects(&nats).await;
     let answer = wash.client().get("/").await;
     assert_eq!((answer.status, answer.body.as_str()), (404, ""));

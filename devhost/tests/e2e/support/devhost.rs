@@ -149,3 +149,14 @@ pub async fn start_host_with(
     adjust(&mut options);
     devhost::start(options).await.unwrap()
 }
+
+/// Starts the devhost library on a project that is not in the workspace
+/// (one `edited_project` made), without building: the root build has made
+/// what it serves.
+pub async fn start_host_in(dir: &Path) -> devhost::RunningHost {
+    start_host_with(".", |options| {
+        options.project_dir = dir.to_path_buf();
+        options.build = false;
+    })
+    .await
+}

@@ -5,10 +5,11 @@ pub mod devhost;
 pub mod http;
 pub mod nats_server;
 pub mod process;
+pub mod upstream;
 pub mod wash;
 pub mod workspace;
 
-pub use devhost::{Devhost, start_host, start_host_with};
+pub use devhost::{Devhost, start_host, start_host_in, start_host_with};
 pub use http::{Answer, Client};
 pub use nats_server::NatsServer;
 pub use wash::{WashDev, WashPair};

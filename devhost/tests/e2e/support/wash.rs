@@ -213,11 +213,13 @@ pub struct WashDev {
 }
 
 impl WashDev {
-    /// Starts `wash dev` in `project` and waits until it serves. `nats_url`
-    /// sets `dev.data_nats_url`; `config` adds to `workload.config`. Both go
-    /// through wash's `WASH_` variables, which it lays over the project's
-    /// `.wash/config.yaml` key by key, so the project is left as it is.
-    pub fn start(project: &Path, nats_url: Option<&str>, config: &[(&str, &str)]) -> Self {
+    /// Starts `wash dev` in `project` and waits until it serves.
+    /// `nats_url` sets `dev.data_nats_url`; `workload` is laid over the
+    /// `workload:` section, written as wash reads its `WASH_WORKLOAD`
+    /// variable (`{config={key="value"}, allowedHosts=["host:port"]}`).
+    /// wash lays these variables over `.wash/config.yaml` key by key, so
+    /// the project itself is left as it is.
+    pub fn start(project: &Path, nats_url: Option<&str>, workload: Option<&str>) -> Self {
         let wash = wash().expect("the wash leg runs only with wash");
         let address = format!("127.0.0.1:{}", free_port());
         let mut dev = format!("address={address:?}");
@@ -226,12 +228,8 @@ impl WashDev {
         }
         let mut command = wash_command(wash, project);
         command.arg("dev").env("WASH_DEV", format!("{{{dev}}}"));
-        if !config.is_empty() {
-            let pairs: Vec<String> = config.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-            command.env(
-                "WASH_WORKLOAD",
-                format!("{{config={{{}}}}}", pairs.join(", ")),
-            );
+        if let Some(workload) = workload {
+            command.env("WASH_WORKLOAD", workload);
         }
         let mut process = Process::spawn("wash dev", command);
         // wash logs this once the workload runs (after its build).
@@ -272,8 +270,8 @@ impl WashPair {
     pub fn start() -> Option<Self> {
         let (api, worker) = (built_project("http-api")?, built_project("task-leet")?);
         let nats = NatsServer::start();
-        let worker = WashDev::start(&worker, Some(&nats.url()), &[]);
-        let api = WashDev::start(&api, Some(&nats.url()), &[]);
+        let worker = WashDev::start(&worker, Some(&nats.url()), None);
+        let api = WashDev::start(&api, Some(&nats.url()), None);
         Some(Self {
             api,
             worker,

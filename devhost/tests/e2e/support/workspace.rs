@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The five templates, in the order the root README lists them.
-pub const TEMPLATES: [&str; 5] = [
+/// The templates, in the order the root README lists them.
+pub const TEMPLATES: [&str; 6] = [
     "http-hello",
     "http-router",
     "kv-counter",
     "http-api",
     "task-leet",
+    "http-client",
 ];
 
 pub fn workspace_root() -> PathBuf {

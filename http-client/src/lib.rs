@@ -1,0 +1,42 @@
+//! Calls an upstream service and answers with its reply: `GET /` sends
+//! `GET <upstream_url>` and passes on the upstream's body and content type.
+//!
+//! The upstream's address is configuration (`upstream_url` in
+//! `wasi:config`), never part of the request, so a client cannot make the
+//! component call anywhere else; and the host refuses any host the
+//! component's `allowedHosts` do not name. Every way the call can fail has
+//! its own answer (see `upstream.rs`).
+
+mod error;
+mod upstream;
+
+mod bindings {
+    // The generated import glue needs `unsafe`; the rest of the crate may not.
+    #![allow(unsafe_code)]
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "wasmcloud:templates/http-client",
+        generate_all,
+    });
+}
+
+use error::ApiError;
+use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
+
+#[wstd::http_server]
+async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+    match (request.uri().path(), request.method()) {
+        ("/", &Method::GET) => match upstream::call().await {
+            Ok(reply) => {
+                let mut response = Response::builder();
+                if let Some(content_type) = reply.content_type {
+                    response = response.header("content-type", content_type);
+                }
+                Ok(response.body(reply.body.into())?)
+            }
+            Err(error) => error.into_response(),
+        },
+        ("/", _) => ApiError::method_not_allowed("GET").into_response(),
+        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}

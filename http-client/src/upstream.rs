@@ -1,0 +1,205 @@
+//! The call to the upstream, and the answer for each way it can fail:
+//!
+//! | what happened | status |
+//! |---|---|
+//! | `upstream_url` is not set, or not an http(s) URL | 503 |
+//! | the host refuses the destination (not in `allowedHosts`) | 502 |
+//! | the connection is refused, or the name does not resolve | 502 |
+//! | the upstream is slower than [`TIMEOUT_SECS`] | 504 |
+//! | it answers 4xx or 5xx, or something that is not HTTP, or over 1 MiB | 502 |
+
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use wstd::http::{Body, Client, ErrorCode, HeaderValue, Request, StatusCode, Uri};
+use wstd::time::Duration;
+
+use crate::bindings::wasi::config::store;
+use crate::error::ApiError;
+
+/// The config key naming the upstream, such as `https://api.example.com/status`.
+pub const URL_KEY: &str = "upstream_url";
+/// How long the upstream has to accept the connection, to start answering,
+/// and between two pieces of its answer.
+pub const TIMEOUT_SECS: u64 = 5;
+/// A longer answer is refused (502) rather than held in memory.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What the upstream answered.
+pub struct Reply {
+    pub content_type: Option<HeaderValue>,
+    pub body: Vec<u8>,
+}
+
+/// `GET <upstream_url>`, and its answer if it is a success.
+pub async fn call() -> Result<Reply, ApiError> {
+    let url = configured_url()?;
+    let authority = url.authority().map_or("the upstream", |a| a.as_str());
+    let bad_gateway = |message: String| ApiError::new(StatusCode::BAD_GATEWAY, message);
+
+    let mut client = Client::new();
+    let timeout = Duration::from_secs(TIMEOUT_SECS);
+    client.set_connect_timeout(timeout);
+    client.set_first_byte_timeout(timeout);
+    client.set_between_bytes_timeout(timeout);
+    let request = Request::get(url.clone())
+        .body(Body::empty())
+        .map_err(|error| bad_gateway(format!("cannot build a request to {url}: {error}")))?;
+    let response = client
+        .send(request)
+        .await
+        .map_err(|error| failure(authority, error.downcast_ref::<ErrorCode>()))?;
+
+    let status = response.status();
+    if !status.is_success() {
+        return Err(bad_gateway(format!("{authority} answered {status}")));
+    }
+    let content_type = response.headers().get("content-type").cloned();
+    match Limited::new(response.into_body().into_boxed_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => Ok(Reply {
+            content_type,
+            body: body.to_bytes().to_vec(),
+        }),
+        Err(error) if error.is::<LengthLimitError>() => {
+            Err(bad_gateway(format!("{authority} answered more than 1 MiB")))
+        }
+        // A body that stops arriving, or breaks off.
+        Err(error) => Err(failure(authority, error.downcast_ref::<ErrorCode>())),
+    }
+}
+
+/// The upstream's URL, from `wasi:config`.
+fn configured_url() -> Result<Uri, ApiError> {
+    match store::get(URL_KEY) {
+        Ok(Some(text)) => parse_url(&text),
+        Ok(None) => Err(not_configured(format!(
+            "`{URL_KEY}` is not set in this component's config"
+        ))),
+        Err(error) => Err(not_configured(format!(
+            "cannot read `{URL_KEY}` from the config: {error:?}"
+        ))),
+    }
+}
+
+/// The component cannot work until someone fixes its configuration.
+fn not_configured(message: String) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+}
+
+/// An http or https URL with a host; anything else is a mistake in the
+/// config.
+fn parse_url(text: &str) -> Result<Uri, ApiError> {
+    let wrong = || {
+        not_configured(format!(
+            "`{URL_KEY}` must be an http:// or https:// URL, not `{text}`"
+        ))
+    };
+    let url: Uri = text.trim().parse().map_err(|_| wrong())?;
+    match (url.scheme_str(), url.host()) {
+        (Some("http" | "https"), Some(host)) if !host.is_empty() => Ok(url),
+        _ => Err(wrong()),
+    }
+}
+
+/// The answer for a call that failed with `code` (`None`: an error that
+/// did not come from the host's HTTP client).
+fn failure(authority: &str, code: Option<&ErrorCode>) -> ApiError {
+    let (status, message) = match code {
+        Some(ErrorCode::HttpRequestDenied) => (
+            StatusCode::BAD_GATEWAY,
+            format!("the host does not allow calls to {authority}: add it to allowedHosts"),
+        ),
+        Some(ErrorCode::ConnectionRefused) => (
+            StatusCode::BAD_GATEWAY,
+            format!("{authority} refused the connection"),
+        ),
+        Some(ErrorCode::DnsError(_) | ErrorCode::DnsTimeout) => (
+            StatusCode::BAD_GATEWAY,
+            format!("the name in {authority} does not resolve"),
+        ),
+        Some(
+            ErrorCode::ConnectionTimeout
+            | ErrorCode::ConnectionReadTimeout
+            | ErrorCode::HttpResponseTimeout,
+        ) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("{authority} did not answer within {TIMEOUT_SECS} s"),
+        ),
+        Some(ErrorCode::HttpProtocolError) => (
+            StatusCode::BAD_GATEWAY,
+            format!("{authority} did not answer in HTTP"),
+        ),
+        Some(other) => (
+            StatusCode::BAD_GATEWAY,
+            format!("calling {authority} failed: {other}"),
+        ),
+        None => (
+            StatusCode::BAD_GATEWAY,
+            format!("calling {authority} failed"),
+        ),
+    };
+    ApiError::new(status, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_http_or_https_with_a_host() {
+        for good in ["http://127.0.0.1:8081/", "https://api.example.com/v1?x=1"] {
+            assert!(parse_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "api.example.com",
+            "ftp://example.com/",
+            "http://",
+            "/just/a/path",
+        ] {
+            let error = parse_url(bad).unwrap_err();
+            assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE, "{bad}");
+            assert!(error.message.contains("`upstream_url`"), "{bad}");
+        }
+    }
+
+    fn answer(code: Option<&ErrorCode>) -> (u16, String) {
+        let error = failure("api.example.com", code);
+        (error.status.as_u16(), error.message)
+    }
+
+    #[test]
+    fn each_failure_has_its_own_answer() {
+        assert_eq!(
+            answer(Some(&ErrorCode::HttpRequestDenied)),
+            (
+                502,
+                "the host does not allow calls to api.example.com: add it to allowedHosts".into()
+            )
+        );
+        assert_eq!(
+            answer(Some(&ErrorCode::ConnectionRefused)),
+            (502, "api.example.com refused the connection".into())
+        );
+        assert_eq!(
+            answer(Some(&ErrorCode::DnsTimeout)),
+            (502, "the name in api.example.com does not resolve".into())
+        );
+        for timeout in [
+            ErrorCode::ConnectionTimeout,
+            ErrorCode::ConnectionReadTimeout,
+            ErrorCode::HttpResponseTimeout,
+        ] {
+            assert_eq!(
+                answer(Some(&timeout)),
+                (504, "api.example.com did not answer within 5 s".into())
+            );
+        }
+        assert_eq!(
+            answer(Some(&ErrorCode::HttpProtocolError)),
+            (502, "api.example.com did not answer in HTTP".into())
+        );
+        assert_eq!(answer(None).0, 502);
+    }
+}
