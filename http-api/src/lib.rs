@@ -9,6 +9,7 @@
 //! The payload goes to subject `tasks.<worker>` as a request; whichever
 //! component subscribes to that subject (task-leet, in this repository)
 //! answers on the reply subject, and its answer becomes the response body.
+//! Each task done is then announced on `events.task-done.<worker>`.
 
 mod error;
 mod page;
@@ -25,6 +26,7 @@ mod bindings {
 }
 
 use bindings::wasmcloud::messaging::consumer;
+use bindings::wasmcloud::messaging::types::BrokerMessage;
 use error::ApiError;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
@@ -57,7 +59,10 @@ async fn send_task(request: Request<Body>) -> Result<Vec<u8>, ApiError> {
 
     let started = Instant::now();
     match consumer::request(&task.subject(), task.payload.as_bytes(), REPLY_TIMEOUT_MS) {
-        Ok(reply) => Ok(reply.body),
+        Ok(reply) => {
+            announce_done(&task);
+            Ok(reply.body)
+        }
         Err(message) => {
             // The broker reports every failure as a string; only the clock
             // tells a timeout apart reliably from "nobody is subscribed".
@@ -72,6 +77,20 @@ async fn send_task(request: Request<Body>) -> Result<Vec<u8>, ApiError> {
                 format!("worker {worker} did not answer: {message}"),
             ))
         }
+    }
+}
+
+/// Publishes the event that says a task was done, for whoever listens
+/// (task-stats counts them). Fire and forget: nobody listening is fine, and
+/// a failed publish is logged, never the request's failure.
+fn announce_done(task: &task::Task) {
+    let event = BrokerMessage {
+        subject: task.done_subject(),
+        body: Vec::new(),
+        reply_to: None,
+    };
+    if let Err(error) = consumer::publish(&event) {
+        eprintln!("http-api: cannot publish {}: {error}", event.subject);
     }
 }
 

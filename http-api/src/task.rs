@@ -47,6 +47,11 @@ impl Task {
     pub fn subject(&self) -> String {
         format!("tasks.{}", self.worker)
     }
+
+    /// The subject of the event that says this task was done.
+    pub fn done_subject(&self) -> String {
+        format!("events.task-done.{}", self.worker)
+    }
 }
 
 /// A worker name becomes one token of a NATS subject, so it may not hold
@@ -70,6 +75,7 @@ mod tests {
         assert_eq!(task.worker, "task-leet");
         assert_eq!(task.payload, "Hello World");
         assert_eq!(task.subject(), "tasks.task-leet");
+        assert_eq!(task.done_subject(), "events.task-done.task-leet");
     }
 
     #[test]

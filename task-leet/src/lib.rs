@@ -2,7 +2,8 @@
 //! text in leetspeak, published to the message's `reply_to` subject.
 //!
 //! The host delivers messages for the subjects in this component's
-//! `subscriptions` config (see `.wash/config.yaml`).
+//! `subscriptions` config (see `.wash/config.yaml`); its `style` config
+//! says which letters to change (`leet.rs`).
 
 mod leet;
 
@@ -17,21 +18,34 @@ mod bindings {
 }
 
 use bindings::exports::wasmcloud::messaging::handler::Guest;
+use bindings::wasi::config::store;
 use bindings::wasmcloud::messaging::{consumer, types::BrokerMessage};
+use leet::Style;
 
 struct TaskLeet;
 
 impl Guest for TaskLeet {
     fn handle_message(msg: BrokerMessage) -> Result<(), String> {
-        let reply = reply_to(msg)?;
+        let reply = reply_to(msg, configured_style()?)?;
         consumer::publish(&reply)
+    }
+}
+
+/// The `style` setting from `wasi:config` (read for every message, so a
+/// host that changes the config changes the next reply).
+fn configured_style() -> Result<Style, String> {
+    match store::get(Style::KEY) {
+        Ok(value) => Style::from_setting(value.as_deref()),
+        Err(store::Error::Upstream(reason) | store::Error::Io(reason)) => {
+            Err(["cannot read config: ", &reason].concat())
+        }
     }
 }
 
 /// Builds the reply for a request: the leetspeak body, addressed to the
 /// sender's `reply_to` subject. Errors go back to the host, which hands them
 /// to the requester.
-fn reply_to(msg: BrokerMessage) -> Result<BrokerMessage, String> {
+fn reply_to(msg: BrokerMessage, style: Style) -> Result<BrokerMessage, String> {
     let subject = msg
         .reply_to
         .ok_or_else(|| String::from("missing reply_to"))?;
@@ -39,7 +53,7 @@ fn reply_to(msg: BrokerMessage) -> Result<BrokerMessage, String> {
         String::from_utf8(msg.body).map_err(|_| String::from("message body is not valid UTF-8"))?;
     Ok(BrokerMessage {
         subject,
-        body: leet::translate(&text).into_bytes(),
+        body: leet::translate(&text, style).into_bytes(),
         reply_to: None,
     })
 }
@@ -65,7 +79,7 @@ mod tests {
 
     #[test]
     fn reply_goes_to_reply_to_with_the_translated_body() {
-        let reply = reply_to(message(b"Hello World", Some("_INBOX.1"))).unwrap();
+        let reply = reply_to(message(b"Hello World", Some("_INBOX.1")), Style::Basic).unwrap();
         assert_eq!(reply.subject, "_INBOX.1");
         assert_eq!(reply.body, b"H3110 W0r1d");
         assert_eq!(reply.reply_to, None);
@@ -73,13 +87,14 @@ mod tests {
 
     #[test]
     fn message_without_reply_to_is_an_error() {
-        let err = reply_to(message(b"hi", None)).unwrap_err();
+        let err = reply_to(message(b"hi", None), Style::Basic).unwrap_err();
         assert_eq!(err, "missing reply_to");
     }
 
     #[test]
     fn body_that_is_not_utf8_is_an_error() {
-        let err = reply_to(message(&[0x66, 0xff, 0xfe], Some("_INBOX.1"))).unwrap_err();
+        let err =
+            reply_to(message(&[0x66, 0xff, 0xfe], Some("_INBOX.1")), Style::Basic).unwrap_err();
         assert_eq!(err, "message body is not valid UTF-8");
     }
 }

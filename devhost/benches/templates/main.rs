@@ -94,6 +94,9 @@ fn main() {
         edited_project("http-client", |config| {
             config.replace("127.0.0.1:8081", &upstream_address)
         }),
+        edited_project("task-stats", |config| {
+            config.replace("nats://127.0.0.1:4222", &nats.url())
+        }),
     ];
     let rows = rows(&projects, &nats.url());
 
@@ -127,7 +130,7 @@ fn main() {
     );
 }
 
-fn rows(projects: &[tempfile::TempDir; 5], nats_url: &str) -> Vec<Row> {
+fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
     let get = |path| Request::new("GET", path, "");
     let task = Request::new("POST", "/task", r#"{"payload":"Hello World"}"#);
     let row = |label, project: &tempfile::TempDir, components, request| Row {
@@ -137,7 +140,7 @@ fn rows(projects: &[tempfile::TempDir; 5], nats_url: &str) -> Vec<Row> {
         components,
         request,
     };
-    let [floor, hello, router, kv, client] = projects;
+    let [floor, hello, router, kv, client, stats] = projects;
     vec![
         row("floor", floor, vec!["bench-floor"], get("/")),
         row("http-hello", hello, vec!["http-hello"], get("/")),
@@ -168,6 +171,7 @@ fn rows(projects: &[tempfile::TempDir; 5], nats_url: &str) -> Vec<Row> {
             request: task,
         },
         row("http-client", client, vec!["http-client"], get("/")),
+        row("task-stats", stats, vec!["task-stats"], get("/stats")),
     ]
 }
 

@@ -25,6 +25,8 @@ pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
     out += &floor_notes(&measured[0].runs);
     out += "- http-client: every request is an outgoing HTTP call to the floor, served by a \
             second devhost for the whole run, pinned to the same CPU as the row's host.\n";
+    out += "- task-stats: `GET /stats` lists the counts in the key-value store (empty: no \
+            events reach it during the run); its host is connected to the run's nats-server.\n";
     out += "\n";
     out += &log;
     std::fs::write(path, out).unwrap();

@@ -24,3 +24,4 @@ mod sizes;
 mod support;
 mod surface;
 mod task_leet;
+mod task_stats;

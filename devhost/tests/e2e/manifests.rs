@@ -14,13 +14,14 @@ use crate::support::workspace_root;
 use crate::surface::surface;
 
 /// Every template, and whether it serves HTTP.
-const CRATES: [(&str, bool); 6] = [
+const CRATES: [(&str, bool); 7] = [
     ("http-hello", true),
     ("http-router", true),
     ("kv-counter", true),
     ("http-api", true),
     ("task-leet", false),
     ("http-client", true),
+    ("task-stats", true),
 ];
 
 /// Where the README tells you to push the images (a placeholder to replace).
@@ -225,7 +226,7 @@ fn the_worker_is_configured_the_same_everywhere() {
         .find(|c| c.name == "task-leet")
         .unwrap()
         .config;
-    for key in ["subscriptions", "consumer_group"] {
+    for key in ["subscriptions", "consumer_group", "style"] {
         assert_eq!(manifest[key].as_str().unwrap(), own[key], "{key}");
         assert_eq!(in_root[key], own[key], "{key}");
     }

@@ -1,7 +1,8 @@
 //! The READMEs' examples are true under both hosts. Every `$ curl ...` line
 //! in a ```console block runs against a fresh host of the project its
-//! README is about, and must print exactly the lines shown under it (a
-//! `date:` line matches any date). A line that ends in `# devhost` or
+//! README is about (on whatever port the test gave it, for the README's
+//! `localhost:8000`, `8001` or `8002`), and must print exactly the lines
+//! shown under it (a `date:` line matches any date). A line that ends in `# devhost` or
 //! `# wash` runs only under that host: where the two answer differently, the
 //! README shows each.
 //!
@@ -10,9 +11,11 @@
 
 use std::path::Path;
 
-use crate::support::wash::built_project;
+use crate::support::wash::{built_project, share_target, wash, wash_new};
 use crate::support::workspace::edited_project;
-use crate::support::{WashDev, WashPair, start_host, start_host_in, workspace_root};
+use crate::support::{
+    Devhost, NatsServer, WashDev, WashPair, start_host, start_host_in, workspace_root,
+};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Host {
@@ -70,7 +73,11 @@ async fn check(readme: &Path, url: &str, host: Host) {
         .filter(|e| e.only.is_none_or(|only| only == host))
     {
         assert!(example.command.starts_with("curl "), "{}", example.command);
-        let command = example.command.replace("localhost:8000", address);
+        let command = ["localhost:8000", "localhost:8001", "localhost:8002"]
+            .iter()
+            .fold(example.command.clone(), |command, port| {
+                command.replace(port, address)
+            });
         let output = tokio::process::Command::new("sh")
             .args(["-c", &command])
             .output()
@@ -162,6 +169,26 @@ async fn http_client_readme_under_wash() {
         format!(r#"{{config={{upstream_url="http://{address}/"}}, allowedHosts=["{address}"]}}"#);
     let host = WashDev::start(&client, None, Some(&workload));
     check(&client.join("README.md"), &host.url, Host::Wash).await;
+}
+
+#[tokio::test]
+async fn task_stats_readme_under_devhost() {
+    let nats = NatsServer::start();
+    let host = Devhost::crate_over_nats("task-stats", &nats.url());
+    check(&readme("task-stats/README.md"), &host.url, Host::Devhost).await;
+}
+
+/// A project of its own: under wash, the counts are files in the project.
+#[tokio::test]
+async fn task_stats_readme_under_wash() {
+    let Some(wash) = wash() else {
+        return;
+    };
+    let project = wash_new(wash, "task-stats", "task-stats-readme");
+    share_target(&project);
+    let nats = NatsServer::start();
+    let host = WashDev::start(&project, Some(&nats.url()), None);
+    check(&project.join("README.md"), &host.url, Host::Wash).await;
 }
 
 /// A template's README, from its `wash new` project, against `wash dev` there.

@@ -50,94 +50,103 @@ pub fn surface(component: &str) -> Surface {
     surface
 }
 
-/// Whether `names` holds `interface` at a version that starts with `version`
-/// (`0.2.` accepts any wasi 0.2 patch release).
-fn has(names: &BTreeSet<String>, interface: &str, version: &str) -> bool {
-    names.iter().any(|name| {
-        name.strip_prefix(interface)
-            .and_then(|rest| rest.strip_prefix('@'))
-            .is_some_and(|v| v.starts_with(version))
-    })
+/// What every component gets from any wasi:http host: the WASI platform
+/// std and wstd use (stdio, clocks, random, streams) and `wasi:http/types`.
+fn platform(name: &str) -> bool {
+    let platform = [
+        "wasi:cli/",
+        "wasi:clocks/",
+        "wasi:io/",
+        "wasi:random/",
+        "wasi:http/types@",
+    ];
+    platform.iter().any(|prefix| name.starts_with(prefix))
 }
 
-#[test]
-fn http_components_export_the_incoming_handler() {
-    for component in ["http-hello", "http-router", "kv-counter", "http-api"] {
-        let surface = surface(component);
-        assert!(
-            has(&surface.exports, "wasi:http/incoming-handler", "0.2."),
-            "{component} exports {:?}",
-            surface.exports
-        );
+/// Each template's imports beyond the platform, and its exports: exactly
+/// what it uses. (wasi:http's patch level is whatever wstd links.)
+const SURFACES: [(&str, &[&str], &[&str]); 7] = [
+    ("http-hello", &[], &["wasi:http/incoming-handler"]),
+    ("http-router", &[], &["wasi:http/incoming-handler"]),
+    (
+        "kv-counter",
+        &[
+            "wasi:keyvalue/atomics@0.2.0-draft",
+            "wasi:keyvalue/store@0.2.0-draft",
+        ],
+        &["wasi:http/incoming-handler"],
+    ),
+    (
+        "http-api",
+        &[
+            "wasmcloud:messaging/consumer@0.2.0",
+            "wasmcloud:messaging/types@0.2.0",
+        ],
+        &["wasi:http/incoming-handler"],
+    ),
+    (
+        "task-leet",
+        &[
+            "wasi:config/store@0.2.0-rc.1",
+            "wasmcloud:messaging/consumer@0.2.0",
+            "wasmcloud:messaging/types@0.2.0",
+        ],
+        &["wasmcloud:messaging/handler@0.2.0"],
+    ),
+    (
+        "http-client",
+        &["wasi:config/store@0.2.0-rc.1", "wasi:http/outgoing-handler"],
+        &["wasi:http/incoming-handler"],
+    ),
+    (
+        "task-stats",
+        &[
+            "wasi:keyvalue/atomics@0.2.0-draft",
+            "wasi:keyvalue/store@0.2.0-draft",
+            "wasmcloud:messaging/types@0.2.0",
+        ],
+        &[
+            "wasi:http/incoming-handler",
+            "wasmcloud:messaging/handler@0.2.0",
+        ],
+    ),
+];
+
+/// `wasi:http/...@0.2.12` -> `wasi:http/...`: wasi:http links at any 0.2
+/// patch level. Prerelease versions stay: hosts match them exactly.
+fn without_http_version(name: &str) -> String {
+    match name.split_once('@') {
+        Some((interface, version)) if interface.starts_with("wasi:http/") => {
+            assert!(version.starts_with("0.2."), "{name}");
+            interface.to_string()
+        }
+        _ => name.to_string(),
     }
 }
 
 #[test]
-fn task_leet_exports_the_messaging_handler_and_no_http() {
-    let surface = surface("task-leet");
-    let exports: Vec<_> = surface.exports.iter().map(String::as_str).collect();
-    assert_eq!(exports, ["wasmcloud:messaging/handler@0.2.0"]);
-}
-
-#[test]
-fn kv_counter_imports_keyvalue_store_and_atomics_at_the_draft_version() {
-    let surface = surface("kv-counter");
-    for interface in ["wasi:keyvalue/store", "wasi:keyvalue/atomics"] {
-        let name = format!("{interface}@0.2.0-draft");
-        assert!(surface.imports.contains(&name), "{:?}", surface.imports);
-    }
-    assert!(
-        !has(&surface.imports, "wasi:keyvalue/batch", ""),
-        "batch is not used"
-    );
-}
-
-#[test]
-fn messaging_components_import_the_consumer() {
-    for component in ["http-api", "task-leet"] {
-        let surface = surface(component);
-        assert!(
-            surface
-                .imports
-                .contains("wasmcloud:messaging/consumer@0.2.0"),
-            "{component} imports {:?}",
-            surface.imports
-        );
-    }
-}
-
-#[test]
-fn no_component_imports_sockets_or_filesystem() {
-    for component in TEMPLATES {
-        let surface = surface(component);
-        let forbidden: Vec<_> = surface
-            .imports
-            .iter()
-            .filter(|name| {
-                name.starts_with("wasi:sockets/") || name.starts_with("wasi:filesystem/")
-            })
+fn every_template_imports_and_exports_exactly_what_it_uses() {
+    assert_eq!(SURFACES.map(|(name, _, _)| name), TEMPLATES);
+    for (name, imports, exports) in SURFACES {
+        let surface = surface(name);
+        let beyond_platform: BTreeSet<String> = (surface.imports.iter())
+            .filter(|import| !platform(import))
+            .map(|import| without_http_version(import))
             .collect();
-        assert!(forbidden.is_empty(), "{component} imports {forbidden:?}");
-    }
-}
-
-#[test]
-fn only_messaging_components_import_messaging_and_only_kv_counter_keyvalue() {
-    for component in TEMPLATES {
-        let surface = surface(component);
-        let messaging = surface
-            .imports
+        let exported: BTreeSet<String> = surface
+            .exports
             .iter()
-            .any(|n| n.starts_with("wasmcloud:messaging/"));
-        let keyvalue = surface
-            .imports
-            .iter()
-            .any(|n| n.starts_with("wasi:keyvalue/"));
+            .map(|e| without_http_version(e))
+            .collect();
         assert_eq!(
-            messaging,
-            ["http-api", "task-leet"].contains(&component),
-            "{component}"
+            beyond_platform,
+            imports.iter().map(|i| i.to_string()).collect(),
+            "{name} imports"
         );
-        assert_eq!(keyvalue, component == "kv-counter", "{component}");
+        assert_eq!(
+            exported,
+            exports.iter().map(|e| e.to_string()).collect(),
+            "{name} exports"
+        );
     }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use async_nats::client::RequestErrorKind;
 
 use crate::support::wash::built_project;
-use crate::support::{Client, NatsServer, WashDev, start_host, start_host_with};
+use crate::support::workspace::edited_project;
+use crate::support::{Client, NatsServer, WashDev, start_host, start_host_in, start_host_with};
 
 const TIMEOUT_MS: u32 = 5000;
 
@@ -76,4 +77,67 @@ async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), RequestErrorKind::TimedOut, "{error}");
+}
+
+/// task-leet's own config with `style:` set to `style` (`None`: no such
+/// line, the default), its messages over `nats`.
+fn worker_project(nats: &NatsServer, style: Option<&str>) -> tempfile::TempDir {
+    edited_project("task-leet", |config| {
+        let config = config.replace("nats://127.0.0.1:4222", &nats.url());
+        match style {
+            Some(style) => config.replace("style: basic", &format!("style: {style}")),
+            None => config.replace("style: basic", ""),
+        }
+    })
+}
+
+async fn reply(nats: &NatsServer, text: &str) -> Result<String, String> {
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let request = async_nats::Request::new()
+        .payload(text.to_string().into())
+        .timeout(Some(Duration::from_secs(2)));
+    match client.send_request("tasks.leet", request).await {
+        Ok(reply) => Ok(String::from_utf8(reply.payload.to_vec()).unwrap()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn the_style_setting_picks_the_letters_under_devhost() {
+    let nats = NatsServer::start();
+    for (style, expected) in [
+        (None, "B1g Buzz"),
+        (Some("basic"), "B1g Buzz"),
+        (Some("extended"), "819 8u22"),
+    ] {
+        let project = worker_project(&nats, style);
+        let _host = start_host_in(project.path()).await;
+        assert_eq!(
+            reply(&nats, "Big Buzz").await.as_deref(),
+            Ok(expected),
+            "{style:?}"
+        );
+    }
+    // devhost hands a handler's error back to the requester, over NATS too.
+    let project = worker_project(&nats, Some("fancy"));
+    let host = start_host_in(project.path()).await;
+    let error = host
+        .request("tasks.leet", b"Big Buzz", 2000)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        "config `style` must be `basic` or `extended`, not `fancy`"
+    );
+}
+
+#[tokio::test]
+async fn the_style_setting_picks_the_letters_under_wash() {
+    let Some(project) = built_project("task-leet") else {
+        return;
+    };
+    let nats = NatsServer::start();
+    let extended = Some(r#"{config={style="extended"}}"#);
+    let _wash = WashDev::start(&project, Some(&nats.url()), extended);
+    assert_eq!(reply(&nats, "Big Buzz").await.as_deref(), Ok("819 8u22"));
 }

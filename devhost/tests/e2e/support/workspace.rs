@@ -6,13 +6,14 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The templates, in the order the root README lists them.
-pub const TEMPLATES: [&str; 6] = [
+pub const TEMPLATES: [&str; 7] = [
     "http-hello",
     "http-router",
     "kv-counter",
     "http-api",
     "task-leet",
     "http-client",
+    "task-stats",
 ];
 
 pub fn workspace_root() -> PathBuf {
