@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::bindings::MessageHandlerPre;
@@ -27,6 +28,14 @@ pub struct Components {
     /// The first component, in manifest order, that exports HTTP.
     pub http: Option<HttpComponent>,
     pub handlers: Vec<HandlerComponent>,
+    /// The long-running service, if the project has one.
+    pub service: Option<Service>,
+}
+
+/// A `wasi:cli/run` component that runs as long as the host does.
+pub struct Service {
+    pub component: Arc<ComponentInfo>,
+    pub pre: CommandPre<ComponentState>,
 }
 
 /// A component that exports the message handler, and what it subscribes to.
@@ -36,12 +45,27 @@ pub struct HandlerComponent {
     pub consumer_group: ConsumerGroup,
 }
 
-/// Compiles and links every component, in manifest order.
-pub async fn load(engine: &Engine, specs: Vec<ComponentSpec>) -> anyhow::Result<Components> {
+/// Compiles and links every component, in manifest order, and the service.
+pub async fn load(
+    engine: &Engine,
+    specs: Vec<ComponentSpec>,
+    service: Option<ComponentSpec>,
+) -> anyhow::Result<Components> {
     let linker = new_linker(engine)?;
     let mut components = Components::default();
     for spec in specs {
         components.add(load_one(engine, &linker, spec).await?)?;
+    }
+    if let Some(spec) = service {
+        let loaded = load_one(engine, &linker, spec).await?;
+        let name = &loaded.info.name;
+        let pre = CommandPre::new(loaded.pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{name}: a service must export wasi:cli/run"))?;
+        components.service = Some(Service {
+            component: loaded.info,
+            pre,
+        });
     }
     Ok(components)
 }
@@ -79,6 +103,7 @@ async fn load_one(
         file,
         config,
         allowed_hosts,
+        sockets,
     } = spec;
     let component = compile(engine, &file)
         .await
@@ -98,6 +123,7 @@ async fn load_one(
             name,
             config,
             allowed_hosts,
+            sockets,
         }),
         wash_name,
         pre,

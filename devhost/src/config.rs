@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::allowed_hosts::AllowedHost;
+use crate::sockets::Sockets;
 
 /// A component's configuration: what `wasi:config/store` hands it.
 pub type ConfigMap = BTreeMap<String, String>;
@@ -54,6 +55,23 @@ pub struct DevConfig {
     /// key-value there; devhost keeps key-value in memory). `--nats-url`
     /// overrides it.
     pub data_nats_url: Option<String>,
+    /// Run the built component as the project's service instead.
+    #[serde(default)]
+    pub service: bool,
+    /// A service (a `wasi:cli/run` component) to run beside the built one.
+    pub service_file: Option<PathBuf>,
+    /// The ports the service may listen on, and components may connect to.
+    #[serde(default)]
+    pub service_ports: Vec<ServicePort>,
+}
+
+/// One of `dev.service_ports`, as wash reads it.
+#[derive(Debug, Deserialize)]
+pub struct ServicePort {
+    pub name: String,
+    pub port: u16,
+    /// `TCP` (when absent) or `UDP`; devhost serves only TCP.
+    pub protocol: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +111,8 @@ pub struct ComponentSpec {
     pub config: ConfigMap,
     /// Where its outgoing HTTP may go.
     pub allowed_hosts: Vec<AllowedHost>,
+    /// What it may do with wasi:sockets.
+    pub sockets: Sockets,
 }
 
 impl ProjectConfig {
@@ -141,13 +161,20 @@ impl ProjectConfig {
     /// (named after its file), then each `dev.components` entry.
     pub fn components(&self, project_dir: &Path) -> Vec<ComponentSpec> {
         let mut specs = Vec::new();
-        if let Some(path) = &self.build.component_path {
+        let connect = match self.service_ports() {
+            ports if ports.is_empty() => Sockets::None,
+            ports => Sockets::ConnectTo(ports),
+        };
+        if let Some(path) = &self.build.component_path
+            && !self.dev.service
+        {
             specs.push(ComponentSpec {
                 name: name_from_file(path),
                 wash_name: WASH_DEV_COMPONENT.to_string(),
                 file: project_dir.join(path),
                 config: self.workload.config.clone(),
                 allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
+                sockets: connect.clone(),
             });
         }
         for component in &self.dev.components {
@@ -164,9 +191,41 @@ impl ProjectConfig {
                     .or(self.workload.allowed_hosts.as_ref())
                     .cloned()
                     .unwrap_or_default(),
+                sockets: connect.clone(),
             });
         }
         specs
+    }
+
+    /// The project's service, if it has one: the built component when
+    /// `dev.service` is set, else `dev.service_file`. It listens on the
+    /// declared ports.
+    pub fn service(&self, project_dir: &Path) -> Option<ComponentSpec> {
+        let file = match self.dev.service {
+            true => self.build.component_path.as_ref(),
+            false => self.dev.service_file.as_ref(),
+        }?;
+        Some(ComponentSpec {
+            name: name_from_file(file),
+            wash_name: "service".into(),
+            file: project_dir.join(file),
+            config: self.workload.config.clone(),
+            allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
+            sockets: Sockets::ListenOn(self.service_ports()),
+        })
+    }
+
+    /// The declared TCP ports of the service.
+    fn service_ports(&self) -> Vec<u16> {
+        let tcp = |port: &&ServicePort| {
+            (port.protocol.as_deref()).is_none_or(|protocol| protocol.eq_ignore_ascii_case("tcp"))
+        };
+        self.dev
+            .service_ports
+            .iter()
+            .filter(tcp)
+            .map(|port| port.port)
+            .collect()
     }
 }
 

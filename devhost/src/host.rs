@@ -139,7 +139,8 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         None => config.address()?.unwrap_or(DEFAULT_ADDRESS),
     };
     let specs = config.components(project_dir);
-    if specs.is_empty() {
+    let service = config.service(project_dir);
+    if specs.is_empty() && service.is_none() {
         bail!("no components: set build.component_path or dev.components in the config");
     }
 
@@ -157,7 +158,7 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     if options.build {
         build_command::run(&config.build, project_dir).await?;
     }
-    for spec in &specs {
+    for spec in specs.iter().chain(&service) {
         if !spec.file.is_file() {
             let hint = if options.build {
                 ""
@@ -173,7 +174,7 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     }
 
     let engine = new_engine()?;
-    let components = components::load(&engine, specs).await?;
+    let components = components::load(&engine, specs, service).await?;
 
     // Each handler gets a channel, the broker the sending end: the broker
     // routes messages, the handlers run them.
@@ -204,6 +205,9 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
             handler.serve(Arc::clone(&instances), received),
         ));
     }
+    if let Some(service) = components.service {
+        tasks.push(tokio::spawn(run_service(Arc::clone(&instances), service)));
+    }
     let http_component = components.http.as_ref().map(|t| t.component.name.clone());
     let server = Arc::new(http::HttpServer {
         instances,
@@ -222,6 +226,22 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         _tasks: Tasks(tasks),
         _epoch_ticker: epoch_ticker,
     })
+}
+
+/// Runs the service's `wasi:cli/run` until it returns, which a service
+/// should not do: its end is logged.
+async fn run_service(instances: Arc<Instances>, service: components::Service) {
+    let name = &service.component.name;
+    let mut store = instances.new_service_store(&service.component);
+    let ran = async {
+        let command = service.pre.instantiate_async(&mut store).await?;
+        command.wasi_cli_run().call_run(&mut store).await
+    };
+    match ran.await {
+        Ok(Ok(())) => eprintln!("devhost: {name} returned, and no longer runs"),
+        Ok(Err(())) => eprintln!("devhost: {name} failed, and no longer runs"),
+        Err(error) => eprintln!("devhost: {name} trapped, and no longer runs: {error:#}"),
+    }
 }
 
 /// Where to carry messages: `--nats-url` wins over `dev.data_nats_url`;

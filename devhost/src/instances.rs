@@ -95,6 +95,20 @@ impl Instances {
         store
     }
 
+    /// A store for the service: no time limit (it runs as long as the
+    /// host), but it still yields to other tasks at every epoch tick.
+    pub fn new_service_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+        let state = ComponentState::new(
+            Arc::clone(component),
+            Arc::clone(&self.keyvalue),
+            Arc::clone(&self.broker),
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+        store
+    }
+
     /// Runs `call` (instantiating and calling a component) under the time
     /// limit. The epoch deadline stops a guest that computes too long; this
     /// timeout also stops one that waits too long on the host (a slow
@@ -181,6 +195,7 @@ mod tests {
             name: "runaway".to_string(),
             config: Default::default(),
             allowed_hosts: Vec::new(),
+            sockets: Default::default(),
         })
     }
 

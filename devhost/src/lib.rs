@@ -46,6 +46,7 @@ mod http;
 mod instances;
 mod keyvalue;
 mod messaging;
+pub mod sockets;
 mod state;
 mod subject;
 mod wasi_config;

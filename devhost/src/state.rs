@@ -16,6 +16,7 @@ use crate::allowed_hosts::AllowedHost;
 use crate::config::ConfigMap;
 use crate::keyvalue::{KeyValue, KeyValueStore};
 use crate::messaging::{Broker, Consumer};
+use crate::sockets::Sockets;
 use crate::wasi_config::WasiConfig;
 
 /// A loaded component's name, merged config and the hosts its outgoing
@@ -25,6 +26,7 @@ pub struct ComponentInfo {
     pub name: String,
     pub config: ConfigMap,
     pub allowed_hosts: Vec<AllowedHost>,
+    pub sockets: Sockets,
 }
 
 pub struct ComponentState {
@@ -44,14 +46,14 @@ impl ComponentState {
         keyvalue: Arc<KeyValueStore>,
         broker: Arc<Broker>,
     ) -> Self {
-        // No environment, arguments, preopened directories or network
-        // access (wasmtime-wasi denies sockets unless told otherwise).
+        // No environment, arguments or preopened directories, and sockets
+        // only as `sockets.rs` allows (wasmtime-wasi denies them otherwise).
         // The guest's stdout goes to our stderr, so devhost's own stdout
         // carries only its own lines.
-        let wasi = WasiCtx::builder()
-            .stdout(std::io::stderr())
-            .stderr(std::io::stderr())
-            .build();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(std::io::stderr()).stderr(std::io::stderr());
+        component.sockets.apply(&mut wasi);
+        let wasi = wasi.build();
         Self {
             outgoing_http: OutgoingHttp(Arc::clone(&component)),
             component,

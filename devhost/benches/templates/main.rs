@@ -27,7 +27,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use load::{Request, Run};
-use support::workspace::{cargo_build, edited_project, scratch_project};
+use support::workspace::{built_service, cargo_build, edited_project, scratch_project};
 use support::{NatsServer, built_component, workspace_root};
 
 /// Benchmark the templates under devhost and write BENCHMARKS.md.
@@ -60,8 +60,8 @@ pub struct Row {
     /// The project directory, and devhost's arguments besides `-C`.
     pub project: PathBuf,
     pub devhost_args: Vec<String>,
-    /// The components it serves (for the size column).
-    pub components: Vec<&'static str>,
+    /// The built files it runs (for the size column).
+    pub files: Vec<PathBuf>,
     pub request: Request,
 }
 
@@ -103,7 +103,7 @@ fn main() {
     let mut measured: Vec<Measured> = rows
         .iter()
         .map(|row| Measured {
-            sizes: row.components.iter().map(|c| file_size(c)).collect(),
+            sizes: row.files.iter().map(file_size).collect(),
             cold_start: load::cold_start(row, args.cold_runs),
             runs: Vec::new(),
         })
@@ -133,45 +133,64 @@ fn main() {
 fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
     let get = |path| Request::new("GET", path, "");
     let task = Request::new("POST", "/task", r#"{"payload":"Hello World"}"#);
-    let row = |label, project: &tempfile::TempDir, components, request| Row {
+    let built = |names: &[&str]| names.iter().map(|name| built_component(name)).collect();
+    let row = |label, project: &tempfile::TempDir, components: &[&str], request| Row {
         label,
         project: project.path().to_path_buf(),
         devhost_args: Vec::new(),
-        components,
+        files: built(components),
+        request,
+    };
+    // The templates that are projects of their own run in place.
+    let in_place = |name: &'static str, files, request| Row {
+        label: name,
+        project: workspace_root().join(name),
+        devhost_args: Vec::new(),
+        files,
         request,
     };
     let [floor, hello, router, kv, client, stats] = projects;
     vec![
-        row("floor", floor, vec!["bench-floor"], get("/")),
-        row("http-hello", hello, vec!["http-hello"], get("/")),
+        row("floor", floor, &["bench-floor"], get("/")),
+        row("http-hello", hello, &["http-hello"], get("/")),
         row(
             "http-router",
             router,
-            vec!["http-router"],
+            &["http-router"],
             get("/api/greet/Ada"),
         ),
         row(
             "kv-counter",
             kv,
-            vec!["kv-counter"],
+            &["kv-counter"],
             Request::new("POST", "/counters/bench", ""),
         ),
         Row {
             label: "http-api + task-leet",
             project: workspace_root(),
             devhost_args: Vec::new(),
-            components: vec!["http-api", "task-leet"],
+            files: built(&["http-api", "task-leet"]),
             request: task.clone(),
         },
         Row {
             label: "http-api + task-leet over NATS",
             project: workspace_root(),
             devhost_args: vec!["--nats-url".into(), nats_url.into()],
-            components: vec!["http-api", "task-leet"],
+            files: built(&["http-api", "task-leet"]),
             request: task,
         },
-        row("http-client", client, vec!["http-client"], get("/")),
-        row("task-stats", stats, vec!["task-stats"], get("/stats")),
+        row("http-client", client, &["http-client"], get("/")),
+        row("task-stats", stats, &["task-stats"], get("/stats")),
+        in_place(
+            "service-tcp",
+            vec![built_component("service-tcp"), built_service("service-tcp")],
+            Request::new("POST", "/line", "Hello World"),
+        ),
+        in_place(
+            "http-composed",
+            built(&["http-composed"]),
+            Request::new("POST", "/", "Hello,   composed    world"),
+        ),
     ]
 }
 
@@ -181,6 +200,6 @@ fn floor_project() -> tempfile::TempDir {
     scratch_project(&format!("build:\n  component_path: {}\n", floor.display()))
 }
 
-fn file_size(component: &str) -> u64 {
-    std::fs::metadata(built_component(component)).unwrap().len()
+fn file_size(file: &PathBuf) -> u64 {
+    std::fs::metadata(file).unwrap().len()
 }

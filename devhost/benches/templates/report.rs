@@ -27,6 +27,9 @@ pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
             second devhost for the whole run, pinned to the same CPU as the row's host.\n";
     out += "- task-stats: `GET /stats` lists the counts in the key-value store (empty: no \
             events reach it during the run); its host is connected to the run's nats-server.\n";
+    out += "- service-tcp: each `POST /line` opens a TCP connection from the front to the \
+            service, running in the same host, and exchanges one line; the size is the front's \
+            and the service's.\n";
     out += "\n";
     out += &log;
     std::fs::write(path, out).unwrap();

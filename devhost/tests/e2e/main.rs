@@ -11,6 +11,7 @@ mod cli;
 mod consumer_groups;
 mod http_api;
 mod http_client;
+mod http_composed;
 mod http_hello;
 mod http_router;
 mod kv_counter;
@@ -18,6 +19,7 @@ mod manifests;
 mod nats;
 mod projects;
 mod readme;
+mod service_tcp;
 mod sizes;
 // Shared with the benchmark (benches/templates), which uses other parts.
 #[allow(dead_code)]

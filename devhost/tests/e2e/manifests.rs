@@ -10,11 +10,14 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use std::path::Path;
+
+use crate::support::workspace::built_service;
 use crate::support::workspace_root;
-use crate::surface::surface;
+use crate::surface::{surface, surface_of};
 
 /// Every template, and whether it serves HTTP.
-const CRATES: [(&str, bool); 7] = [
+const CRATES: [(&str, bool); 9] = [
     ("http-hello", true),
     ("http-router", true),
     ("kv-counter", true),
@@ -22,6 +25,8 @@ const CRATES: [(&str, bool); 7] = [
     ("task-leet", false),
     ("http-client", true),
     ("task-stats", true),
+    ("service-tcp", true),
+    ("http-composed", true),
 ];
 
 /// Where the README tells you to push the images (a placeholder to replace).
@@ -128,14 +133,25 @@ fn the_crd_check_catches_what_kubernetes_would_refuse() {
     }
 }
 
+fn config(name: &str) -> devhost::config::ProjectConfig {
+    devhost::config::ProjectConfig::load(&workspace_root().join(name)).unwrap()
+}
+
+/// `target/.../service_tcp_http.wasm` -> `service-tcp-http`: what its
+/// image is called.
+fn image_name(file: &Path) -> String {
+    let stem = file.file_stem().unwrap().to_string_lossy();
+    stem.replace('_', "-")
+}
+
+/// The component `.wash/config.yaml` serves and the service it runs (if
+/// any) are the manifest's images, named after their files and tagged with
+/// the version in the template's Cargo.toml (its crate's or workspace's).
 #[test]
-fn each_image_is_its_crate_at_its_version() {
+fn each_image_is_its_component_at_its_version() {
     for (name, _) in CRATES {
         let deployment = deployment(name);
-        let components = deployment["spec"]["template"]["spec"]["components"]
-            .as_array()
-            .unwrap();
-        assert_eq!(components.len(), 1, "{name}");
+        let spec = &deployment["spec"]["template"]["spec"];
         let cargo_toml = std::fs::read_to_string(workspace_root().join(name).join("Cargo.toml"));
         let version = cargo_toml
             .unwrap()
@@ -144,11 +160,21 @@ fn each_image_is_its_crate_at_its_version() {
             .unwrap()
             .trim_matches('"')
             .to_string();
-        assert_eq!(components[0]["name"], name);
-        assert_eq!(
-            components[0]["image"].as_str().unwrap(),
-            format!("{REGISTRY}/{name}:{version}")
-        );
+        let image = |image_name: &str| format!("{REGISTRY}/{image_name}:{version}");
+
+        let config = config(name);
+        let served = image_name(&config.build.component_path.unwrap());
+        let components = spec["components"].as_array().unwrap();
+        assert_eq!(components.len(), 1, "{name}");
+        assert_eq!(components[0]["name"], served.as_str());
+        assert_eq!(components[0]["image"], image(&served).as_str());
+        match config.dev.service_file {
+            Some(service) => assert_eq!(
+                spec["service"]["image"],
+                image(&image_name(&service)).as_str()
+            ),
+            None => assert!(spec["service"].is_null(), "{name}"),
+        }
     }
 }
 
@@ -160,8 +186,13 @@ fn each_image_is_its_crate_at_its_version() {
 /// which links at any 0.2 patch level.
 fn needed_interfaces(name: &str) -> Vec<(String, String, String, Option<String>)> {
     const PLATFORM: [&str; 6] = ["cli", "io", "clocks", "random", "filesystem", "sockets"];
-    let surface = surface(name);
-    let names = surface.imports.iter().chain(&surface.exports);
+    let mut surfaces = vec![surface(name)];
+    if config(name).dev.service_file.is_some() {
+        surfaces.push(surface_of(&built_service(name)));
+    }
+    let names = surfaces
+        .iter()
+        .flat_map(|surface| surface.imports.iter().chain(&surface.exports));
     names
         .filter_map(|full| {
             let (path, version) = full.split_once('@')?;
@@ -216,9 +247,8 @@ fn the_worker_is_configured_the_same_everywhere() {
     let deployment = deployment("task-leet");
     let manifest =
         &deployment["spec"]["template"]["spec"]["components"][0]["localResources"]["config"];
-    let load = |dir| devhost::config::ProjectConfig::load(&workspace_root().join(dir)).unwrap();
-    let own = load("task-leet").workload.config;
-    let root = load(".");
+    let own = config("task-leet").workload.config;
+    let root = config(".");
     let in_root = &root
         .dev
         .components
@@ -323,4 +353,22 @@ fn an_upstream_is_in_the_allowed_hosts() {
         allowed.iter().any(|entry| entry.matches(&url)),
         "{url} against {allowed:?}"
     );
+}
+
+/// service-tcp's port is one number everywhere: what the service listens
+/// on, where the front connects, and what `dev.service_ports` declares.
+#[test]
+fn the_service_port_is_the_same_everywhere() {
+    let deployment = deployment("service-tcp");
+    let spec = &deployment["spec"]["template"]["spec"];
+    let service = &spec["service"]["localResources"]["config"]["port"];
+    let front = &spec["components"][0]["localResources"]["config"]["port"];
+    let config = config("service-tcp");
+    let port = &config.workload.config["port"];
+    assert_eq!(service.as_str(), Some(port.as_str()));
+    assert_eq!(front.as_str(), Some(port.as_str()));
+    let declared: Vec<u16> = (config.dev.service_ports.iter())
+        .map(|declared| declared.port)
+        .collect();
+    assert_eq!(declared, [port.parse::<u16>().unwrap()]);
 }

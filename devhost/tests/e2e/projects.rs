@@ -9,13 +9,16 @@ use std::time::Duration;
 
 use crate::support::process::Process;
 use crate::support::wash::{built_project, root_project, wash, wash_command, wash_new};
+use crate::support::workspace::own_workspace;
 use crate::support::{TEMPLATES, workspace_root};
 
-/// `(name, version)` of every package in a Cargo.lock.
+/// `(name, version)` of every dependency in a Cargo.lock: the packages with
+/// a `source`, not the project's own.
 fn locked_versions(lock: &Path) -> BTreeSet<(String, String)> {
     let text = std::fs::read_to_string(lock).unwrap();
     text.split("[[package]]")
         .skip(1)
+        .filter(|package| package.contains("\nsource = "))
         .map(|package| {
             let field = |key: &str| {
                 let line = package.lines().find(|line| line.starts_with(key)).unwrap();
@@ -54,6 +57,17 @@ fn expected_files(template: &str) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
+    // A workspace of its own: each member crate's manifest too.
+    if own_workspace(template) {
+        let manifest = workspace_root().join(template).join("Cargo.toml");
+        let text = std::fs::read_to_string(manifest).unwrap();
+        let members = text
+            .lines()
+            .find_map(|line| line.strip_prefix("members = "));
+        for member in members.unwrap().trim_matches(['[', ']']).split(',') {
+            files.push(format!("{}/Cargo.toml", member.trim().trim_matches('"')));
+        }
+    }
     let world = workspace_root().join(format!("wit/{template}.wit"));
     if world.exists() {
         files.extend(["wit/world.wit".into(), "wkg.lock".into()]);

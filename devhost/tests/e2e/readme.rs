@@ -230,3 +230,34 @@ async fn messaging_readmes_under_two_wash_hosts_over_nats() {
         check(&readme, &pair.api.url, Host::Wash).await;
     }
 }
+
+/// service-tcp on a free port, since the service's own is the machine's.
+#[tokio::test]
+async fn service_tcp_readme_under_devhost() {
+    let port = crate::support::nats_server::free_port();
+    let project = crate::service_tcp::project(port, port);
+    let host = start_host_in(project.path()).await;
+    let url = format!("http://{}", host.local_addr());
+    crate::service_tcp::wait_until_served(&crate::support::Client::at(url.clone())).await;
+    check(&readme("service-tcp/README.md"), &url, Host::Devhost).await;
+}
+
+#[tokio::test]
+async fn service_tcp_readme_under_wash() {
+    let Some(project) = built_project("service-tcp") else {
+        return;
+    };
+    let wash = WashDev::start(&project, None, None);
+    crate::service_tcp::wait_until_served(&wash.client()).await;
+    check(&project.join("README.md"), &wash.url, Host::Wash).await;
+}
+
+#[tokio::test]
+async fn http_composed_readme_under_devhost() {
+    under_devhost("http-composed/README.md", "http-composed").await;
+}
+
+#[tokio::test]
+async fn http_composed_readme_under_wash() {
+    under_wash("http-composed").await;
+}

@@ -7,6 +7,7 @@
 use crate::support::{TEMPLATES, built_component};
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use wasmparser::{Parser, Payload};
 
 /// The top-level import and export names of a component, such as
@@ -16,9 +17,14 @@ pub struct Surface {
     pub exports: BTreeSet<String>,
 }
 
-pub fn surface(component: &str) -> Surface {
-    let path = built_component(component);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+/// The surface of the component a template serves.
+pub fn surface(template: &str) -> Surface {
+    surface_of(&built_component(template))
+}
+
+/// The surface of the component in the `.wasm` file at `path`.
+pub fn surface_of(path: &Path) -> Surface {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut surface = Surface {
         imports: BTreeSet::new(),
         exports: BTreeSet::new(),
@@ -52,7 +58,7 @@ pub fn surface(component: &str) -> Surface {
 
 /// What every component gets from any wasi:http host: the WASI platform
 /// std and wstd use (stdio, clocks, random, streams) and `wasi:http/types`.
-fn platform(name: &str) -> bool {
+pub fn platform(name: &str) -> bool {
     let platform = [
         "wasi:cli/",
         "wasi:clocks/",
@@ -65,7 +71,7 @@ fn platform(name: &str) -> bool {
 
 /// Each template's imports beyond the platform, and its exports: exactly
 /// what it uses. (wasi:http's patch level is whatever wstd links.)
-const SURFACES: [(&str, &[&str], &[&str]); 7] = [
+const SURFACES: [(&str, &[&str], &[&str]); 9] = [
     ("http-hello", &[], &["wasi:http/incoming-handler"]),
     ("http-router", &[], &["wasi:http/incoming-handler"]),
     (
@@ -110,11 +116,25 @@ const SURFACES: [(&str, &[&str], &[&str]); 7] = [
             "wasmcloud:messaging/handler@0.2.0",
         ],
     ),
+    // The HTTP front; the service's own surface is in service_tcp.rs.
+    (
+        "service-tcp",
+        &[
+            "wasi:config/store@0.2.0-rc.1",
+            "wasi:sockets/instance-network@0.2.12",
+            "wasi:sockets/network@0.2.12",
+            "wasi:sockets/tcp@0.2.12",
+            "wasi:sockets/tcp-create-socket@0.2.12",
+        ],
+        &["wasi:http/incoming-handler"],
+    ),
+    // Composed: the text processor is inside, neither imported nor exported.
+    ("http-composed", &[], &["wasi:http/incoming-handler"]),
 ];
 
 /// `wasi:http/...@0.2.12` -> `wasi:http/...`: wasi:http links at any 0.2
 /// patch level. Prerelease versions stay: hosts match them exactly.
-fn without_http_version(name: &str) -> String {
+pub fn without_http_version(name: &str) -> String {
     match name.split_once('@') {
         Some((interface, version)) if interface.starts_with("wasi:http/") => {
             assert!(version.starts_with("0.2."), "{name}");

@@ -88,6 +88,11 @@ impl Devhost {
         self.process.output()
     }
 
+    /// Waits (a minute at most) for a line of output that is `wanted`.
+    pub fn wait_for_line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        self.process.wait_for_line(Duration::from_secs(60), wanted)
+    }
+
     pub fn is_running(&mut self) -> bool {
         self.process.is_running()
     }

@@ -1,12 +1,15 @@
 //! The repository the tests run from, and the builds they need.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use devhost::config::ProjectConfig;
 
 /// The templates, in the order the root README lists them.
-pub const TEMPLATES: [&str; 7] = [
+pub const TEMPLATES: [&str; 9] = [
     "http-hello",
     "http-router",
     "kv-counter",
@@ -14,6 +17,8 @@ pub const TEMPLATES: [&str; 7] = [
     "task-leet",
     "http-client",
     "task-stats",
+    "service-tcp",
+    "http-composed",
 ];
 
 pub fn workspace_root() -> PathBuf {
@@ -61,13 +66,69 @@ pub fn build_components() {
     });
 }
 
-/// The root build's output for a template, by its crate name (`http-hello`).
+/// Whether a template is a Cargo workspace of its own (a project of two
+/// crates): the root build leaves it out, and its own build command builds
+/// it.
+pub fn own_workspace(template: &str) -> bool {
+    let manifest = workspace_root().join(template).join("Cargo.toml");
+    std::fs::read_to_string(manifest).is_ok_and(|text| text.contains("[workspace]"))
+}
+
+/// The component a template's `.wash/config.yaml` serves, built: for most,
+/// the root build's output (`http-hello` -> `http_hello.wasm`); for a
+/// workspace of its own, its `build.component_path` after its build command.
 pub fn built_component(name: &str) -> PathBuf {
+    if own_workspace(name) {
+        let config = built_project_config(name);
+        let path = config.build.component_path.unwrap();
+        return workspace_root().join(name).join(path);
+    }
     build_components();
     workspace_root().join(format!(
         "target/wasm32-wasip2/release/{}.wasm",
         name.replace('-', "_")
     ))
+}
+
+/// A workspace-of-its-own template's service (`dev.service_file`), built.
+pub fn built_service(name: &str) -> PathBuf {
+    let config = built_project_config(name);
+    workspace_root()
+        .join(name)
+        .join(config.dev.service_file.unwrap())
+}
+
+/// Runs a workspace-of-its-own template's build command in its folder, as
+/// wash would (`sh -c`, with `build.env`), once per test run, and returns
+/// its config. It must not warn.
+fn built_project_config(name: &str) -> ProjectConfig {
+    static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let dir = workspace_root().join(name);
+    let config = ProjectConfig::load(&dir).unwrap();
+    let mut built = BUILT.lock().unwrap();
+    if built.contains(name) {
+        return config;
+    }
+    let command = config.build.command.as_deref().unwrap();
+    let output = Command::new("sh")
+        .args(["-c", command])
+        .current_dir(&dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .envs(&config.build.env)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{name}'s build command failed:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("warning"),
+        "{name}'s build warned:\n{stderr}"
+    );
+    built.insert(name.to_string());
+    config
 }
 
 /// A project directory holding only `.wash/config.yaml` with `config`.

@@ -1,0 +1,118 @@
+//! HTTP in front of the service: `POST /line` sends the body, one line of
+//! text, to the service over TCP and answers with the service's reply.
+//! A component cannot listen on a socket, and under wash nothing outside
+//! the host reaches a service: this is how the world talks to it.
+
+mod error;
+mod line;
+
+mod bindings {
+    // The generated import glue needs `unsafe`; the rest of the crate may not.
+    #![allow(unsafe_code)]
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "wasmcloud:templates/service-tcp",
+        generate_all,
+    });
+}
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use bindings::wasi::config::store;
+use error::ApiError;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use wstd::future::FutureExt;
+use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
+use wstd::io::{AsyncRead, AsyncWrite};
+use wstd::net::TcpStream;
+use wstd::time::Duration;
+
+use line::{MAX_LINE, line_from, port_from, too_long};
+
+#[wstd::http_server]
+async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+    match (request.uri().path(), request.method()) {
+        ("/line", &Method::POST) => match send_line(request.into_body()).await {
+            Ok(reply) => Ok(Response::builder()
+                .header("content-type", "text/plain; charset=utf-8")
+                .body(reply.into())?),
+            Err(error) => error.into_response(),
+        },
+        ("/line", _) => ApiError::method_not_allowed("POST").into_response(),
+        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// Sends `line` to the service and waits (5 s at most) for its reply.
+async fn send_line(body: Body) -> Result<String, ApiError> {
+    let line = read_line_body(body).await?;
+    let service = service_address()?;
+    let exchange = async {
+        let mut stream = TcpStream::connect_addr(service).await?;
+        stream.write_all(format!("{line}\n").as_bytes()).await?;
+        read_reply(&mut stream).await
+    };
+    match exchange.timeout(Duration::from_secs(5)).await {
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(error)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            format!("the service at {service} did not answer: {error}"),
+        )),
+        Err(_) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("the service at {service} did not answer within 5 s"),
+        )),
+    }
+}
+
+/// Reads the body, never more than `MAX_LINE` bytes of it, as one line.
+async fn read_line_body(body: Body) -> Result<String, ApiError> {
+    if body
+        .content_length()
+        .is_some_and(|len| len > MAX_LINE as u64)
+    {
+        return Err(too_long());
+    }
+    match Limited::new(body.into_boxed_body(), MAX_LINE)
+        .collect()
+        .await
+    {
+        Ok(collected) => line_from(collected.to_bytes().to_vec()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_long()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "could not read the request body",
+        )),
+    }
+}
+
+/// Reads the service's reply: one line. Its leetspeak has as many bytes as
+/// the line sent, or fewer; an error line is short. Anything longer is not
+/// the service talking.
+async fn read_reply(stream: &mut TcpStream) -> std::io::Result<String> {
+    const MAX_REPLY: usize = MAX_LINE + 64;
+    let mut reply = Vec::new();
+    let mut buffer = [0; 1024];
+    while !reply.ends_with(b"\n") {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        reply.extend(buffer.iter().take(read));
+        if reply.len() > MAX_REPLY {
+            return Err(std::io::Error::other("its reply is over one line"));
+        }
+    }
+    Ok(String::from_utf8_lossy(&reply).into_owned())
+}
+
+/// Where the service listens: loopback, on the `port` config, the same
+/// setting the service reads.
+fn service_address() -> Result<SocketAddr, ApiError> {
+    let setting = store::get("port").map_err(|error| {
+        let message = format!("cannot read config: {error:?}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    })?;
+    let port = port_from(setting.as_deref())?;
+    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+}

@@ -1,0 +1,82 @@
+//! What the front checks before it talks to the service, as plain
+//! functions: the body must be one line, and the port a port.
+
+use wstd::http::StatusCode;
+
+use crate::error::ApiError;
+
+/// The longest line, as the service reads it.
+pub const MAX_LINE: usize = 4096;
+
+/// The port when the config has none.
+pub const DEFAULT_PORT: u16 = 7777;
+
+pub fn too_long() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the line is over {MAX_LINE} bytes"),
+    )
+}
+
+/// The body as one line of UTF-8 text, without a newline (the service
+/// reads up to the first one), or why it is not.
+pub fn line_from(bytes: Vec<u8>) -> Result<String, ApiError> {
+    let bad_request = |message: &str| ApiError::new(StatusCode::BAD_REQUEST, message);
+    if bytes.len() > MAX_LINE {
+        return Err(too_long());
+    }
+    let line = String::from_utf8(bytes).map_err(|_| bad_request("the line is not UTF-8"))?;
+    if line.contains('\n') {
+        return Err(bad_request("send one line, without a newline"));
+    }
+    Ok(line)
+}
+
+/// The service's port from the `port` config: `DEFAULT_PORT` when absent.
+pub fn port_from(setting: Option<&str>) -> Result<u16, ApiError> {
+    let Some(text) = setting else {
+        return Ok(DEFAULT_PORT);
+    };
+    text.trim().parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("config `port` must be a port number, not `{text}`"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(bytes: &[u8]) -> StatusCode {
+        line_from(bytes.to_vec()).unwrap_err().status
+    }
+
+    #[test]
+    fn a_line_of_text_passes_as_it_is() {
+        assert_eq!(line_from(b"Gr\xc3\xbc\xc3\x9fe".to_vec()).unwrap(), "Grüße");
+        assert_eq!(line_from(vec![b'x'; MAX_LINE]).unwrap().len(), MAX_LINE);
+        assert_eq!(line_from(Vec::new()).unwrap(), "");
+    }
+
+    #[test]
+    fn a_body_that_is_not_one_line_is_refused() {
+        assert_eq!(status(b"caf\xe9"), StatusCode::BAD_REQUEST);
+        assert_eq!(status(b"one\ntwo"), StatusCode::BAD_REQUEST);
+        assert_eq!(status(b"ends with a newline\n"), StatusCode::BAD_REQUEST);
+        assert_eq!(status(&[b'x'; MAX_LINE + 1]), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn the_port_is_the_config_or_the_default() {
+        assert_eq!(port_from(None).unwrap(), DEFAULT_PORT);
+        assert_eq!(port_from(Some(" 9000 ")).unwrap(), 9000);
+        let error = port_from(Some("70000")).unwrap_err();
+        assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            error.message,
+            "config `port` must be a port number, not `70000`"
+        );
+    }
+}
