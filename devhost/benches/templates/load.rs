@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
-use crate::Row;
-use crate::support::Devhost;
 use crate::support::nats_server::free_port;
+use crate::support::process::Process;
+use crate::support::{Devhost, WashDev};
+use crate::{Host, Row};
 
 /// The devhost the benchmark runs: the same build the tests run.
 const DEVHOST: &str = env!("CARGO_BIN_EXE_devhost");
@@ -119,19 +121,84 @@ pub fn start_on_cpu0(project: &Path, address: &str, args: &[String]) -> Devhost 
     Devhost::spawn_quiet(pinned, address)
 }
 
-/// Loads a fresh host for `seconds`, after a 2 s warm-up: devhost pinned
-/// to CPU 0, wrk (one thread, `connections` keep-alive connections) to
-/// CPU 1. A single failed request or non-2xx answer fails the benchmark.
-pub fn throughput(row: &Row, seconds: u64, connections: u32) -> Run {
+/// A row's host, running; killed when dropped.
+enum Started {
+    Devhost(Devhost),
+    Wash(WashDev),
+    Wasmtime(Process),
+}
+
+/// Starts a fresh host for `row`, and says where it serves.
+fn start(row: &Row) -> (Started, String) {
     let address = format!("127.0.0.1:{}", free_port());
-    let host = start_on_cpu0(&row.project, &address, &row.devhost_args);
+    match row.host {
+        Host::Devhost => {
+            let mut command = Command::new(DEVHOST);
+            command.arg("-C").arg(&row.project);
+            command.args(["--no-build", "--address", &address]);
+            command.args(&row.devhost_args);
+            let host = Devhost::spawn_quiet(command, &address);
+            let url = host.url.clone();
+            (Started::Devhost(host), url)
+        }
+        Host::WashDev => {
+            let wash = WashDev::start(&row.project, None, None);
+            let url = wash.url.clone();
+            (Started::Wash(wash), url)
+        }
+        Host::WasmtimeServe => {
+            let mut command = Command::new("wasmtime");
+            command.args(["serve", "-Scli", "--addr", &address]);
+            command.arg(&row.files[0]);
+            let mut wasmtime = Process::spawn("wasmtime serve", command);
+            wasmtime.wait_for_line(Duration::from_secs(60), |line| {
+                line.starts_with("Serving HTTP on")
+            });
+            (Started::Wasmtime(wasmtime), format!("http://{address}"))
+        }
+    }
+}
+
+impl Started {
+    /// Every thread of the host, now and later, on CPU 0.
+    fn pin_to_cpu0(&self) {
+        let pid = match self {
+            Started::Devhost(host) => host.id(),
+            Started::Wash(wash) => wash.id(),
+            Started::Wasmtime(process) => process.id(),
+        };
+        let pinned = Command::new("taskset")
+            .args(["-a", "-p", "-c", "0", &pid.to_string()])
+            .output()
+            .unwrap();
+        assert!(pinned.status.success(), "taskset: {pinned:?}");
+    }
+}
+
+/// Loads a fresh host for `seconds`, after a 2 s warm-up, with wrk (one
+/// thread, `connections` keep-alive connections). Pinned, the host runs on
+/// CPU 0 and wrk on CPU 1; unpinned, the scheduler places both. A single
+/// failed request or non-2xx answer fails the benchmark.
+pub fn throughput(row: &Row, pinned: bool, seconds: u64, connections: u32) -> Run {
+    let (host, base) = start(row);
+    if pinned {
+        host.pin_to_cpu0();
+    }
 
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(script.path(), row.request.wrk_script()).unwrap();
-    let url = format!("{}{}", host.url, row.request.path);
+    let url = format!("{base}{}", row.request.path);
     let wrk = |seconds: u64| {
-        let output = Command::new("taskset")
-            .args(["-c", "1", "wrk", "-t1"])
+        let mut command = match pinned {
+            true => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", "1", "wrk"]);
+                taskset
+            }
+            false => Command::new("wrk"),
+        };
+        let output = command
+            .arg("-t1")
             .arg(format!("-c{connections}"))
             .arg(format!("-d{seconds}s"))
             .arg("-s")
@@ -145,7 +212,7 @@ pub fn throughput(row: &Row, seconds: u64, connections: u32) -> Run {
     };
     wrk(2);
     let stdout = wrk(seconds);
-
+    drop(host);
     // RESULT <requests> <duration in µs> <p50 in µs> <p99 in µs> <failed>
     let line = stdout.lines().find_map(|line| line.strip_prefix("RESULT "));
     let numbers: Vec<f64> = line

@@ -22,6 +22,7 @@ mod load;
 mod report;
 
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Instant;
 
 use clap::Parser;
@@ -53,10 +54,21 @@ pub struct Args {
     bench: bool,
 }
 
-/// One row of the table: a project devhost serves and the request it is
+/// What serves a row.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Host {
+    Devhost,
+    /// `wash dev` in a project `wash new` made and wash built.
+    WashDev,
+    /// `wasmtime serve -Scli` of the row's first file.
+    WasmtimeServe,
+}
+
+/// One row of the table: a project a host serves and the request it is
 /// loaded with.
 pub struct Row {
     pub label: &'static str,
+    pub host: Host,
     /// The project directory, and devhost's arguments besides `-C`.
     pub project: PathBuf,
     pub devhost_args: Vec<String>,
@@ -68,10 +80,13 @@ pub struct Row {
 /// What a row measured.
 pub struct Measured {
     pub sizes: Vec<u64>,
-    /// Median and minimum, in milliseconds.
-    pub cold_start: (f64, f64),
-    /// One run per round (two per round for the floor: first and last).
+    /// Median and minimum, in milliseconds (devhost's rows only).
+    pub cold_start: Option<(f64, f64)>,
+    /// Pinned: one run per round (two per round for the floor: first and
+    /// last).
     pub runs: Vec<Run>,
+    /// The same, unpinned.
+    pub unpinned: Vec<Run>,
 }
 
 fn main() {
@@ -104,8 +119,9 @@ fn main() {
         .iter()
         .map(|row| Measured {
             sizes: row.files.iter().map(file_size).collect(),
-            cold_start: load::cold_start(row, args.cold_runs),
+            cold_start: (row.host == Host::Devhost).then(|| load::cold_start(row, args.cold_runs)),
             runs: Vec::new(),
+            unpinned: Vec::new(),
         })
         .collect();
     // The floor first and last in every round: its drift over the run shows
@@ -117,8 +133,11 @@ fn main() {
                 "bench: round {round}/{}, {}",
                 args.rounds, rows[index].label
             );
-            let run = load::throughput(&rows[index], args.duration, args.connections);
-            measured[index].runs.push(run);
+            let row = &rows[index];
+            let pinned = load::throughput(row, true, args.duration, args.connections);
+            measured[index].runs.push(pinned);
+            let unpinned = load::throughput(row, false, args.duration, args.connections);
+            measured[index].unpinned.push(unpinned);
         }
     }
     let path = workspace_root().join(&args.output);
@@ -136,6 +155,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
     let built = |names: &[&str]| names.iter().map(|name| built_component(name)).collect();
     let row = |label, project: &tempfile::TempDir, components: &[&str], request| Row {
         label,
+        host: Host::Devhost,
         project: project.path().to_path_buf(),
         devhost_args: Vec::new(),
         files: built(components),
@@ -144,13 +164,14 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
     // The templates that are projects of their own run in place.
     let in_place = |name: &'static str, files, request| Row {
         label: name,
+        host: Host::Devhost,
         project: workspace_root().join(name),
         devhost_args: Vec::new(),
         files,
         request,
     };
     let [floor, hello, router, kv, client, stats] = projects;
-    vec![
+    let mut rows = vec![
         row("floor", floor, &["bench-floor"], get("/")),
         row("http-hello", hello, &["http-hello"], get("/")),
         row(
@@ -167,6 +188,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
         ),
         Row {
             label: "http-api + task-leet",
+            host: Host::Devhost,
             project: workspace_root(),
             devhost_args: Vec::new(),
             files: built(&["http-api", "task-leet"]),
@@ -174,6 +196,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
         },
         Row {
             label: "http-api + task-leet over NATS",
+            host: Host::Devhost,
             project: workspace_root(),
             devhost_args: vec!["--nats-url".into(), nats_url.into()],
             files: built(&["http-api", "task-leet"]),
@@ -191,7 +214,30 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
             built(&["http-composed"]),
             Request::new("POST", "/", "Hello,   composed    world"),
         ),
-    ]
+    ];
+    // http-hello under the hosts a user would run instead, where they are
+    // installed: what devhost costs against the real ones.
+    let other_host = |host, project: PathBuf| Row {
+        label: "http-hello",
+        host,
+        project,
+        devhost_args: Vec::new(),
+        files: built(&["http-hello"]),
+        request: get("/"),
+    };
+    let mut others = Vec::new();
+    match support::wash::built_project("http-hello") {
+        Some(project) => others.push(other_host(Host::WashDev, project)),
+        None => eprintln!("bench: no wash on the PATH and WASH is not set: its row is skipped"),
+    }
+    match Command::new("wasmtime").arg("--version").output() {
+        Ok(output) if output.status.success() => {
+            others.push(other_host(Host::WasmtimeServe, workspace_root()));
+        }
+        _ => eprintln!("bench: no wasmtime on the PATH: its row is skipped"),
+    }
+    rows.splice(2..2, others);
+    rows
 }
 
 /// A project that serves the floor, built by the root build of `-p bench-floor`.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::load::Run;
-use crate::{Args, Measured, Row};
+use crate::{Args, Host, Measured, Row};
 
 const LOG_HEADING: &str = "## Log";
 
@@ -47,11 +47,13 @@ fn how_it_ran(args: &Args) -> String {
         .find(|package| package.contains("name = \"wasmtime\"\n"))
         .and_then(|package| field(package, "version"))
         .unwrap_or_default();
+    let wash =
+        crate::support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
     format!(
         "## How it ran\n\n\
          - When: {}\n\
          - Machine: {} CPUs, {:.1} GiB memory, {}\n\
-         - Tools: {}, Wasmtime {}, {}, {}\n\
+         - Tools: {}, devhost on Wasmtime {}, {}, {}, {}, {}\n\
          - Command: `scripts/bench --rounds {} --duration {} --connections {} --cold-runs {}`\n\n",
         first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         first_line("nproc", &[]),
@@ -64,6 +66,8 @@ fn how_it_ran(args: &Args) -> String {
             .next()
             .unwrap_or_default(),
         first_line("hyperfine", &["--version"]),
+        first_line(&wash, &["--version"]),
+        first_line("wasmtime", &["--version"]),
         args.rounds,
         args.duration,
         args.connections,
@@ -74,23 +78,27 @@ fn how_it_ran(args: &Args) -> String {
 fn how_it_measures(args: &Args) -> String {
     format!(
         "## How it measures\n\n\
-         Every row is served by devhost (`--no-build`) from a project naming the `.wasm` files \
-         the root build just made.\n\n\
-         - **Cold start**: `hyperfine`, {cold} runs, times a fresh devhost process from its spawn \
-         (it compiles every component of the project with Cranelift; it keeps no cache) to the \
-         first complete answer to the row's request, asked with curl until it comes. Median and \
-         minimum; the host may use every CPU.\n\
-         - **Throughput and latency**: {rounds} rounds; each loads every row once, the floor \
-         first and last, each load on a fresh host pinned to CPU 0 (`taskset -c 0`): a 2 s \
-         warm-up, then `wrk -t1 -c{connections} -d{duration}s` on CPU 1, over loopback HTTP/1.1 \
-         with keep-alive. A single failed request fails the run. **requests/s** is the median \
-         over a row's runs and their range; **p50 and p99** are wrk's latency percentiles of the \
-         run whose requests/s is the median.\n\
-         - **Ratio to floor**: a row's median requests/s over the floor's. Its range is the \
-         lowest and highest, over the rounds, of the row's requests/s over the mean of the same \
-         round's two floor runs. The floor (`devhost/bench-floor`) is the least a wasi:http \
-         handler can do: raw bindings, a fixed body. Dividing by it cancels out the speed of \
-         the machine and of the host, so ratios compare across machines.\n\n",
+         Every row but two is served by devhost (`--no-build`) from a project naming the `.wasm` \
+         files the root build just made; http-hello is also served by `wash dev` (in a project \
+         `wash new` made and `wash build` built) and by `wasmtime serve -Scli`, where they are \
+         installed.\n\n\
+         - **Cold start** (devhost's rows): `hyperfine`, {cold} runs, times a fresh devhost \
+         process from its spawn (it compiles every component of the project with Cranelift; it \
+         keeps no cache) to the first complete answer to the row's request, asked with curl until \
+         it comes. Median and minimum; the host may use every CPU.\n\
+         - **Throughput and latency**: {rounds} rounds; each loads every row twice, the floor \
+         first and last, each load on a fresh host: a 2 s warm-up, then \
+         `wrk -t1 -c{connections} -d{duration}s` over loopback HTTP/1.1 with keep-alive. \
+         **Pinned**, every thread of the host is on CPU 0 (`taskset -a -p`) and wrk on CPU 1, so \
+         the two never compete; **unpinned**, the scheduler places both on the machine's CPUs, as \
+         on a developer's machine. A single failed request fails the run. **requests/s** is the \
+         median over a row's runs and their range; **p50 and p99** are wrk's latency \
+         percentiles of the run whose requests/s is the median.\n\
+         - **Ratio to floor**: a row's median pinned requests/s over the floor's. Its range is \
+         the lowest and highest, over the rounds, of the row's requests/s over the mean of the \
+         same round's two floor runs. The floor (`devhost/bench-floor`) is the least a \
+         wasi:http handler can do: raw bindings, a fixed body. Dividing by it cancels out the \
+         speed of the machine and of the host, so ratios compare across machines.\n\n",
         cold = args.cold_runs,
         rounds = args.rounds,
         connections = args.connections,
@@ -103,15 +111,16 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
     let floor = median(&floor_runs);
     let mut out = String::from(
         "## Results\n\n\
-         | row | request | size (B) | cold start median / min (ms) | requests/s (median, min-max) | ratio to floor (median, range) | p50 (ms) | p99 (ms) |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|\n",
+         | row | host | request | size (B) | cold start median / min (ms) | pinned: requests/s (median, min-max) | ratio to floor (median, range) | pinned: p50 / p99 (ms) | unpinned: requests/s (median, min-max) | unpinned: p50 / p99 (ms) |\n\
+         |---|---|---|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for (row, measured) in rows.iter().zip(measured) {
         let rps = requests_per_sec(&measured.runs);
-        let (min, max) = range(&rps);
-        let typical = median_run(&measured.runs);
         let sizes: Vec<String> = measured.sizes.iter().map(|&size| thousands(size)).collect();
-        let (cold, cold_min) = measured.cold_start;
+        let cold = match measured.cold_start {
+            Some((median, min)) => format!("{median:.0} / {min:.0}"),
+            None => "–".into(),
+        };
         let ratio = match row.label {
             "floor" => "1.00x".to_string(),
             _ => {
@@ -119,21 +128,43 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
                 format!("{:.2}x ({low:.2}-{high:.2}x)", median(&rps) / floor)
             }
         };
+        let host = match row.host {
+            Host::Devhost => "devhost",
+            Host::WashDev => "`wash dev`",
+            Host::WasmtimeServe => "`wasmtime serve`",
+        };
         let _ = writeln!(
             out,
-            "| {} | `{} {}` | {} | {cold:.0} / {cold_min:.0} | {} ({}-{}) | {ratio} | {:.2} | {:.2} |",
+            "| {} | {host} | `{} {}` | {} | {cold} | {} | {ratio} | {} | {} | {} |",
             row.label,
             row.request.method,
             row.request.path,
             sizes.join(" + "),
-            thousands(median(&rps) as u64),
-            thousands(min as u64),
-            thousands(max as u64),
-            typical.p50_ms,
-            typical.p99_ms,
+            rate(&measured.runs),
+            latency(&measured.runs),
+            rate(&measured.unpinned),
+            latency(&measured.unpinned),
         );
     }
     out
+}
+
+/// "8,698 (7,752-9,554)": the median requests/s of `runs`, and the range.
+fn rate(runs: &[Run]) -> String {
+    let rps = requests_per_sec(runs);
+    let (min, max) = range(&rps);
+    format!(
+        "{} ({}-{})",
+        thousands(median(&rps) as u64),
+        thousands(min as u64),
+        thousands(max as u64)
+    )
+}
+
+/// "1.79 / 15.42": p50 and p99 of the run whose requests/s is the median.
+fn latency(runs: &[Run]) -> String {
+    let typical = median_run(runs);
+    format!("{:.2} / {:.2}", typical.p50_ms, typical.p99_ms)
 }
 
 fn floor_notes(floor_runs: &[Run]) -> String {

@@ -93,6 +93,10 @@ impl Devhost {
         self.process.wait_for_line(Duration::from_secs(60), wanted)
     }
 
+    pub fn id(&self) -> u32 {
+        self.process.id()
+    }
+
     pub fn is_running(&mut self) -> bool {
         self.process.is_running()
     }

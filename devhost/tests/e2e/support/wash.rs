@@ -207,7 +207,7 @@ pub fn share_target(project: &Path) {
 /// `wash dev` in a project, on a free loopback port.
 pub struct WashDev {
     /// Killed (and with it, the host) when this is dropped.
-    _process: Process,
+    process: Process,
     /// `http://127.0.0.1:PORT`
     pub url: String,
 }
@@ -237,13 +237,17 @@ impl WashDev {
             line.contains("listening for HTTP requests")
         });
         Self {
-            _process: process,
+            process,
             url: format!("http://{address}"),
         }
     }
 
     pub fn client(&self) -> Client {
         Client::at(self.url.clone())
+    }
+
+    pub fn id(&self) -> u32 {
+        self.process.id()
     }
 }
 
