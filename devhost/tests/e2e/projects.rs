@@ -43,6 +43,28 @@ fn each_templates_cargo_lock_pins_the_workspace_versions() {
     }
 }
 
+/// The JSON error every HTTP template answers with is one file, copied
+/// into each crate so that each stands alone: the copies stay the same.
+/// (http-router's is its own: axum's `IntoResponse`.)
+#[test]
+fn every_copy_of_the_shared_error_type_is_the_same() {
+    let original = std::fs::read_to_string(workspace_root().join("http-api/src/error.rs")).unwrap();
+    let copies = [
+        "kv-counter/src/error.rs",
+        "http-client/src/error.rs",
+        "task-stats/src/error.rs",
+        "service-tcp/http/src/error.rs",
+        "http-composed/http/src/error.rs",
+    ];
+    for copy in copies {
+        let text = std::fs::read_to_string(workspace_root().join(copy)).unwrap();
+        assert!(
+            text == original,
+            "{copy} differs from http-api/src/error.rs"
+        );
+    }
+}
+
 /// The files `wash new` must bring for a template to build and run alone,
 /// besides `src/`.
 fn expected_files(template: &str) -> Vec<String> {

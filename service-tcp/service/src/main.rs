@@ -21,6 +21,7 @@ mod bindings {
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use bindings::wasi::config::store;
 use lines::{MAX_LINE, reply, too_long};
@@ -53,8 +54,12 @@ async fn main() -> ExitCode {
             Ok((stream, _)) => {
                 tokio::spawn(serve(stream));
             }
-            // One failed accept (out of sockets, say) does not end the service.
-            Err(error) => eprintln!("service-tcp: cannot accept a connection: {error}"),
+            // One failed accept (out of sockets, say) does not end the
+            // service; it waits a little rather than spin on the error.
+            Err(error) => {
+                eprintln!("service-tcp: cannot accept a connection: {error}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 }
