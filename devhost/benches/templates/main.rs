@@ -215,28 +215,47 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
             Request::new("POST", "/", "Hello,   composed    world"),
         ),
     ];
-    // http-hello under the hosts a user would run instead, where they are
-    // installed: what devhost costs against the real ones.
-    let other_host = |host, project: PathBuf| Row {
-        label: "http-hello",
-        host,
-        project,
-        devhost_args: Vec::new(),
-        files: built(&["http-hello"]),
-        request: get("/"),
-    };
-    let mut others = Vec::new();
-    match support::wash::built_project("http-hello") {
-        Some(project) => others.push(other_host(Host::WashDev, project)),
-        None => eprintln!("bench: no wash on the PATH and WASH is not set: its row is skipped"),
+    // The plain HTTP templates under the hosts a user would run instead,
+    // where they are installed: what devhost costs against the real ones.
+    // Each row goes after the template's devhost row. (`wasmtime serve` has
+    // no wasi:keyvalue, so kv-counter runs under wash alone.)
+    let wash_installed = support::wash::wash().is_some();
+    if !wash_installed {
+        eprintln!("bench: no wash on the PATH and WASH is not set: its rows are skipped");
     }
-    match Command::new("wasmtime").arg("--version").output() {
-        Ok(output) if output.status.success() => {
+    let wasmtime_installed = matches!(
+        Command::new("wasmtime").arg("--version").output(),
+        Ok(output) if output.status.success()
+    );
+    if !wasmtime_installed {
+        eprintln!("bench: no wasmtime on the PATH: its rows are skipped");
+    }
+    for (template, wasmtime_serves) in [
+        ("http-hello", true),
+        ("http-router", true),
+        ("kv-counter", false),
+    ] {
+        let Some(at) = rows.iter().position(|row| row.label == template) else {
+            continue;
+        };
+        let (label, files, request) = (rows[at].label, &rows[at].files, &rows[at].request);
+        let other_host = |host, project: PathBuf| Row {
+            label,
+            host,
+            project,
+            devhost_args: Vec::new(),
+            files: files.clone(),
+            request: request.clone(),
+        };
+        let mut others = Vec::new();
+        if let Some(project) = support::wash::built_project(template) {
+            others.push(other_host(Host::WashDev, project));
+        }
+        if wasmtime_serves && wasmtime_installed {
             others.push(other_host(Host::WasmtimeServe, workspace_root()));
         }
-        _ => eprintln!("bench: no wasmtime on the PATH: its row is skipped"),
+        rows.splice(at + 1..at + 1, others);
     }
-    rows.splice(2..2, others);
     rows
 }
 
