@@ -72,12 +72,7 @@ impl Instances {
 
     /// A fresh store for one instance of `component`, with its deadline set.
     pub fn new_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
-        let state = ComponentState::new(
-            Arc::clone(component),
-            Arc::clone(&self.keyvalue),
-            Arc::clone(&self.broker),
-        );
-        let mut store = Store::new(&self.engine, state);
+        let mut store = self.store_without_deadline(component);
 
         // Each epoch tick the guest yields to the async executor (so a busy
         // loop cannot starve other requests on the same thread) until the
@@ -98,15 +93,20 @@ impl Instances {
     /// A store for the service: no time limit (it runs as long as the
     /// host), but it still yields to other tasks at every epoch tick.
     pub fn new_service_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+        let mut store = self.store_without_deadline(component);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+        store
+    }
+
+    /// A store whose state reaches the host-wide key-value store and broker.
+    fn store_without_deadline(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
         let state = ComponentState::new(
             Arc::clone(component),
             Arc::clone(&self.keyvalue),
             Arc::clone(&self.broker),
         );
-        let mut store = Store::new(&self.engine, state);
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
-        store
+        Store::new(&self.engine, state)
     }
 
     /// Runs `call` (instantiating and calling a component) under the time

@@ -219,8 +219,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
     // where they are installed: what devhost costs against the real ones.
     // Each row goes after the template's devhost row. (`wasmtime serve` has
     // no wasi:keyvalue, so kv-counter runs under wash alone.)
-    let wash_installed = support::wash::wash().is_some();
-    if !wash_installed {
+    if support::wash::wash().is_none() {
         eprintln!("bench: no wash on the PATH and WASH is not set: its rows are skipped");
     }
     let wasmtime_installed = matches!(
