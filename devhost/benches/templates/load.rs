@@ -51,9 +51,9 @@ impl Request {
         script += r#"
 function done(summary, latency, requests)
   local e = summary.errors
-  local failed = e.connect + e.read + e.write + e.status + e.timeout
-  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), failed))
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
 end
 "#;
         script
@@ -213,20 +213,38 @@ pub fn throughput(row: &Row, pinned: bool, seconds: u64, connections: u32) -> Ru
     wrk(2);
     let stdout = wrk(seconds);
     drop(host);
-    // RESULT <requests> <duration in µs> <p50 in µs> <p99 in µs> <failed>
+    // RESULT <requests> <duration in µs> <p50 in µs> <p99 in µs>, then the
+    // failed requests by kind: connect, read, write, status (an answer of
+    // 400 or more), timeout (no answer within wrk's 2 s)
     let line = stdout.lines().find_map(|line| line.strip_prefix("RESULT "));
     let numbers: Vec<f64> = line
         .unwrap_or_else(|| panic!("no RESULT line from wrk on {}:\n{stdout}", row.label))
         .split(' ')
         .map(|n| n.parse().unwrap())
         .collect();
-    let &[requests, micros, p50, p99, failed] = numbers.as_slice() else {
+    let &[
+        requests,
+        micros,
+        p50,
+        p99,
+        connect,
+        read,
+        write,
+        status,
+        timeout,
+    ] = numbers.as_slice()
+    else {
         panic!(
             "unexpected RESULT line from wrk on {}:\n{stdout}",
             row.label
         );
     };
-    assert_eq!(failed, 0.0, "{} requests failed on {}", failed, row.label);
+    assert!(
+        connect + read + write + status + timeout == 0.0,
+        "requests failed on {}: {connect} to connect, {read} reading, {write} writing, \
+         {status} with a status of 400 or more, {timeout} timed out",
+        row.label
+    );
     Run {
         requests_per_sec: requests / (micros / 1e6),
         p50_ms: p50 / 1000.0,
