@@ -44,7 +44,7 @@ pub async fn call() -> Result<Reply, ApiError> {
     client.set_between_bytes_timeout(timeout);
     // No body, and not `Body::empty()`: that still writes (nothing) to the
     // request's body stream, which fails as "connection reset" when the
-    // host has already sent this GET without one: about one call in 20,000
+    // host has already sent this GET without one: about one call in 30,000
     // under load.
     let request = Request::get(url.clone())
         .body(Body::from_http_body(Empty::<&[u8]>::new()))
