@@ -215,8 +215,9 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
             Request::new("POST", "/", "Hello,   composed    world"),
         ),
     ];
-    // The plain HTTP templates under the hosts a user would run instead,
-    // where they are installed: what devhost costs against the real ones.
+    // The HTTP templates served by one .wasm file, under the hosts a user
+    // would run instead, where they are installed: what devhost costs
+    // against the real ones.
     // Each row goes after the template's devhost row. (`wasmtime serve` has
     // no wasi:keyvalue, so kv-counter runs under wash alone.)
     if support::wash::wash().is_none() {
@@ -233,6 +234,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
         ("http-hello", true),
         ("http-router", true),
         ("kv-counter", false),
+        ("http-composed", true),
     ] {
         let Some(at) = rows.iter().position(|row| row.label == template) else {
             continue;

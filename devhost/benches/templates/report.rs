@@ -79,10 +79,10 @@ fn how_it_measures(args: &Args) -> String {
     format!(
         "## How it measures\n\n\
          Each row names its host. devhost serves every template (`--no-build`) from a project \
-         naming the `.wasm` files the root build just made; http-hello, http-router and \
-         kv-counter are also served by `wash dev` (in a project `wash new` made and `wash build` \
-         built), and the first two by `wasmtime serve -Scli` (which has no wasi:keyvalue), where \
-         they are installed.\n\n\
+         naming the `.wasm` files the root build just made; http-hello, http-router, kv-counter \
+         and http-composed are also served by `wash dev` (in a project `wash new` made and \
+         `wash build` built), and all but kv-counter by `wasmtime serve -Scli` (which has no \
+         wasi:keyvalue), where they are installed.\n\n\
          - **Cold start** (devhost's rows): `hyperfine`, {cold} runs, times a fresh devhost \
          process from its spawn (it compiles every component of the project with Cranelift; it \
          keeps no cache) to the first complete answer to the row's request, asked with curl until \
