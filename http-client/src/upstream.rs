@@ -7,6 +7,7 @@
 //! | the connection is refused, or the name does not resolve | 502 |
 //! | the upstream is slower than [`TIMEOUT_SECS`] | 504 |
 //! | it answers 4xx or 5xx, or something that is not HTTP, or over 1 MiB | 502 |
+//! | the call fails any other way (the connection breaks off, say) | 502 |
 
 use std::fmt::Display;
 
