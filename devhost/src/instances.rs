@@ -42,12 +42,13 @@ pub fn new_engine() -> anyhow::Result<Engine> {
         .total_memories(MAX_INSTANCES)
         .total_tables(MAX_INSTANCES);
     // When an instance ends, its slot is reset for the next one. By default
-    // Wasmtime unmaps every page (madvise), so the next instance page-faults
-    // on each page it touches: about ten faults per request here. Linux 6.7+
-    // can report which pages were written (PAGEMAP_SCAN); Wasmtime then
-    // resets just those, in place, and leaves them mapped. Without that ioctl,
-    // keeping pages resident would mean clearing the whole first megabyte
-    // each time, which costs more than the faults, so it stays off there.
+    // Wasmtime gives every page back to the kernel (madvise), so the next
+    // instance page-faults on each page it touches: about ten faults per
+    // request here. Linux 6.7+ can report which pages were written
+    // (PAGEMAP_SCAN); Wasmtime then resets just those, in place, and keeps
+    // them. Without that ioctl, keeping pages resident would mean clearing
+    // the whole first megabyte each time, which costs more than the faults,
+    // so it stays off there.
     if PoolingAllocationConfig::is_pagemap_scan_available() {
         pool.pagemap_scan(Enabled::Yes)
             .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
