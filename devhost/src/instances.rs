@@ -23,9 +23,10 @@ const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// How many component instances may exist at once (see [`new_engine`]).
 const MAX_INSTANCES: u32 = 256;
 
-/// The most of a pool slot's memory (and of its table) that may stay mapped
-/// between two instances (see [`new_engine`]). These templates write well
-/// under this in a request.
+/// The most of a pool slot's written memory (and table) that Wasmtime
+/// resets in place between two instances; past it, pages go back to the
+/// kernel (see [`new_engine`]). These templates write well under this in a
+/// request.
 const KEEP_RESIDENT_BYTES: usize = 1 << 20;
 
 pub fn new_engine() -> anyhow::Result<Engine> {

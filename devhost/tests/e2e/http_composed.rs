@@ -67,12 +67,15 @@ async fn serves_text(client: &Client) {
         .send_bytes(reqwest::Method::POST, "/", None, b"caf\xe9".to_vec())
         .await;
     assert_eq!(error(not_utf8), (400, "the text is not UTF-8".into()));
-    let too_large = client.post("/", &"x".repeat(64 * 1024 + 1)).await;
-    assert_eq!(error(too_large), (413, "the text is over 64 KiB".into()));
     let get = client.get("/").await;
     assert_eq!(get.header("allow"), Some("POST"));
     assert_eq!(error(get), (405, "method not allowed".into()));
     assert_eq!(error(client.get("/words").await), (404, "not found".into()));
+    // Last: the 413 comes before the body is read, and a host may then close
+    // the connection (`wasmtime serve` does). A request sent after it on the
+    // same kept-alive connection could meet the close instead of an answer.
+    let too_large = client.post("/", &"x".repeat(64 * 1024 + 1)).await;
+    assert_eq!(error(too_large), (413, "the text is over 64 KiB".into()));
 }
 
 #[tokio::test]

@@ -41,10 +41,6 @@ async fn contract(client: &Client) {
         assert_eq!(answer.status, status, "{body}: {}", answer.body);
         answer.json_error();
     }
-    let too_large = format!(r#"{{"message":"{}"}}"#, "x".repeat(100 * 1024));
-    let answer = client.post_json("/api/echo", &too_large).await;
-    assert_eq!(answer.status, 413);
-    answer.json_error();
 
     let answer = client.get("/api/greet/a/b").await;
     assert_eq!(answer.status, 404);
@@ -58,6 +54,14 @@ async fn contract(client: &Client) {
         assert_eq!(answer.header("allow"), Some(allow), "{path}");
         assert_eq!(answer.json_error(), "method not allowed");
     }
+
+    // Last: the 413 comes before the body is read, and a host may then close
+    // the connection. A request sent after it on the same kept-alive
+    // connection could meet the close instead of an answer.
+    let too_large = format!(r#"{{"message":"{}"}}"#, "x".repeat(100 * 1024));
+    let answer = client.post_json("/api/echo", &too_large).await;
+    assert_eq!(answer.status, 413);
+    answer.json_error();
 }
 
 #[tokio::test]
