@@ -4,12 +4,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
+use crate::admission::{self, Slots};
 use crate::bindings::MessageHandlerPre;
 use crate::config::ComponentSpec;
 use crate::handlers::Handler;
@@ -17,7 +18,7 @@ use crate::http::HttpComponent;
 use crate::messaging::ConsumerGroup;
 use crate::state::{ComponentInfo, ComponentState};
 use crate::subject::{SubjectPattern, parse_subscriptions};
-use crate::{keyvalue, messaging, wasi_config};
+use crate::{keyvalue, log, messaging, wasi_config};
 
 const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
 const MESSAGE_HANDLER_EXPORT: &str = "wasmcloud:messaging/handler";
@@ -45,19 +46,27 @@ pub struct HandlerComponent {
     pub consumer_group: ConsumerGroup,
 }
 
-/// Compiles and links every component, in manifest order, and the service.
+/// Compiles and links every component, in manifest order, and the service,
+/// sharing `max_instances` out between them (see admission.rs).
 pub async fn load(
     engine: &Engine,
     specs: Vec<ComponentSpec>,
     service: Option<ComponentSpec>,
+    max_instances: u32,
 ) -> anyhow::Result<Components> {
+    let Some(share) = admission::shares(max_instances, specs.len(), service.is_some()) else {
+        bail!(
+            "{max_instances} instances at once are too few for {} components: each needs one",
+            specs.len() + usize::from(service.is_some())
+        );
+    };
     let linker = new_linker(engine)?;
     let mut components = Components::default();
     for spec in specs {
-        components.add(load_one(engine, &linker, spec).await?)?;
+        components.add(load_one(engine, &linker, spec, share).await?)?;
     }
     if let Some(spec) = service {
-        let loaded = load_one(engine, &linker, spec).await?;
+        let loaded = load_one(engine, &linker, spec, 1).await?;
         let name = &loaded.info.name;
         let pre = CommandPre::new(loaded.pre)
             .map_err(anyhow::Error::from)
@@ -96,6 +105,7 @@ async fn load_one(
     engine: &Engine,
     linker: &Linker<ComponentState>,
     spec: ComponentSpec,
+    slots: usize,
 ) -> anyhow::Result<Loaded> {
     let ComponentSpec {
         name,
@@ -124,6 +134,7 @@ async fn load_one(
             config,
             allowed_hosts,
             sockets,
+            slots: Slots::new(slots),
         }),
         wash_name,
         pre,
@@ -159,10 +170,10 @@ impl Components {
 
         if loaded.exports_http {
             match &self.http {
-                Some(serving) => eprintln!(
+                Some(serving) => log::warn(format_args!(
                     "devhost: warning: {name} also exports {HTTP_EXPORT}; only {} serves HTTP",
                     serving.component.name
-                ),
+                )),
                 None => {
                     let proxy = ProxyPre::new(loaded.pre.clone())
                         .map_err(anyhow::Error::from)
@@ -179,17 +190,17 @@ impl Components {
 
         if !loaded.exports_message_handler {
             if subscriptions.is_some() {
-                eprintln!(
+                log::warn(format_args!(
                     "devhost: warning: {name} has `subscriptions` but does not export {MESSAGE_HANDLER_EXPORT}; ignored"
-                );
+                ));
             }
             return Ok(());
         }
         let patterns = parse_subscriptions(subscriptions.map(String::as_str).unwrap_or(""));
         if patterns.is_empty() {
-            eprintln!(
+            log::warn(format_args!(
                 "devhost: warning: {name} exports {MESSAGE_HANDLER_EXPORT} but has no `subscriptions` config, so it gets no messages"
-            );
+            ));
         }
         let consumer_group = ConsumerGroup::from_config(&loaded.info.config, &loaded.wash_name)
             .with_context(|| format!("component {name}"))?;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::bindings::MessageHandlerPre;
-use crate::bindings::messaging_types::BrokerMessage;
 use crate::instances::Instances;
 use crate::messaging::Delivery;
 use crate::state::{ComponentInfo, ComponentState};
@@ -26,30 +25,50 @@ impl Handler {
         mut deliveries: mpsc::UnboundedReceiver<Delivery>,
     ) {
         let handler = Arc::new(self);
-        while let Some(Delivery { message, done }) = deliveries.recv().await {
+        while let Some(delivery) = deliveries.recv().await {
             let (handler, instances) = (Arc::clone(&handler), Arc::clone(&instances));
-            tokio::spawn(async move {
-                // The requester may have given up; then nobody is listening.
-                let _ = done.send(handler.run(&instances, message).await);
-            });
+            tokio::spawn(async move { handler.run(&instances, delivery).await });
         }
     }
 
-    /// Runs `handle-message` in a fresh instance. The `Err` is the
-    /// handler's own error, or a trap or time-out, named after the
-    /// component.
-    async fn run(&self, instances: &Instances, message: BrokerMessage) -> Result<(), String> {
-        let mut store = instances.new_store(&self.component);
+    /// Runs `handle-message` in a fresh instance, once the component has a
+    /// free one, and says how it ended: the handler's own `Err`, or a trap
+    /// or time-out named after the component, or that the host stayed
+    /// busy.
+    async fn run(&self, instances: &Instances, delivery: Delivery) {
+        let Delivery { message, mut done } = delivery;
+        // A request's requester waits for an answer: the message waits for
+        // an instance up to the admission wait, and not past the moment the
+        // requester gives up (its own timeout), so it never runs for nobody.
+        // An event has nobody to answer: it waits as long as it takes.
+        let admitted = if message.reply_to.is_some() {
+            tokio::select! {
+                admitted = instances.admit(&self.component) => admitted,
+                () = done.closed() => return,
+            }
+        } else {
+            instances.admit_event(&self.component).await
+        };
+        let mut admitted = match admitted {
+            Ok(admitted) => admitted,
+            Err(busy) => {
+                let _ = done.send(Err(busy.to_string()));
+                return;
+            }
+        };
+        let store = &mut admitted.store;
         let outcome = instances
             .limit_time(async {
-                let instance = self.pre.instantiate_async(&mut store).await?;
+                let instance = self.pre.instantiate_async(&mut *store).await?;
                 instance
                     .wasmcloud_messaging_handler()
-                    .call_handle_message(&mut store, &message)
+                    .call_handle_message(&mut *store, &message)
                     .await
             })
             .await;
-        outcome.unwrap_or_else(|error| Err(failed(&self.component.name, &error)))
+        let outcome = outcome.unwrap_or_else(|error| Err(failed(&self.component.name, &error)));
+        // The requester may have given up; then nobody is listening.
+        let _ = done.send(outcome);
     }
 }
 

@@ -10,11 +10,12 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::admission::DEFAULT_ADMISSION_WAIT;
 use crate::bindings::messaging_types::BrokerMessage;
 use crate::config::ProjectConfig;
-use crate::instances::{EpochTicker, Instances, new_engine};
+use crate::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
 use crate::messaging::{Broker, Subscription, Transport};
-use crate::{build_command, components, http};
+use crate::{build_command, components, http, log};
 
 /// Where devhost listens when neither `--address` nor `dev.address` says.
 /// (wash listens on 0.0.0.0:8000; a dev host stays on loopback.)
@@ -41,6 +42,12 @@ pub struct Options {
     /// Carry `wasmcloud:messaging` over this NATS server instead of the
     /// in-process broker. Overrides `dev.data_nats_url`.
     pub nats_url: Option<String>,
+    /// How many component instances may exist at once, shared out equally
+    /// between the components (a service keeps one).
+    pub max_instances: u32,
+    /// How long a request or message waits for a free instance before it
+    /// is turned away as busy (503 with `Retry-After`, or an `Err`).
+    pub admission_wait: Duration,
 }
 
 impl Default for Options {
@@ -52,6 +59,8 @@ impl Default for Options {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             quiet: false,
             nats_url: None,
+            max_instances: DEFAULT_MAX_INSTANCES,
+            admission_wait: DEFAULT_ADMISSION_WAIT,
         }
     }
 }
@@ -173,8 +182,15 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         }
     }
 
-    let engine = new_engine()?;
-    let components = components::load(&engine, specs, service).await?;
+    if options.admission_wait > options.request_timeout {
+        bail!(
+            "the admission wait ({:?}) must not be longer than the request time limit ({:?})",
+            options.admission_wait,
+            options.request_timeout
+        );
+    }
+    let engine = new_engine(options.max_instances)?;
+    let components = components::load(&engine, specs, service, options.max_instances).await?;
 
     // Each handler gets a channel, the broker the sending end: the broker
     // routes messages, the handlers run them.
@@ -197,6 +213,7 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         Default::default(),
         Arc::clone(&broker),
         options.request_timeout,
+        options.admission_wait,
     ));
 
     let mut tasks = broker.serve(options.quiet).await?;
@@ -232,15 +249,21 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
 /// should not do: its end is logged.
 async fn run_service(instances: Arc<Instances>, service: components::Service) {
     let name = &service.component.name;
-    let mut store = instances.new_service_store(&service.component);
+    let mut admitted = match instances.admit_service(&service.component).await {
+        Ok(admitted) => admitted,
+        Err(busy) => return log::warn(format_args!("devhost: {name} cannot start: {busy}")),
+    };
+    let store = &mut admitted.store;
     let ran = async {
-        let command = service.pre.instantiate_async(&mut store).await?;
-        command.wasi_cli_run().call_run(&mut store).await
+        let command = service.pre.instantiate_async(&mut *store).await?;
+        command.wasi_cli_run().call_run(&mut *store).await
     };
     match ran.await {
-        Ok(Ok(())) => eprintln!("devhost: {name} returned, and no longer runs"),
-        Ok(Err(())) => eprintln!("devhost: {name} failed, and no longer runs"),
-        Err(error) => eprintln!("devhost: {name} trapped, and no longer runs: {error:#}"),
+        Ok(Ok(())) => log::warn(format_args!("devhost: {name} returned, and no longer runs")),
+        Ok(Err(())) => log::warn(format_args!("devhost: {name} failed, and no longer runs")),
+        Err(error) => log::warn(format_args!(
+            "devhost: {name} trapped, and no longer runs: {error:#}"
+        )),
     }
 }
 

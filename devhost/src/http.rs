@@ -2,26 +2,33 @@
 //! fresh instance of the serving component.
 
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
+use hyper::body::{Body, Frame, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
+use wasmtime::component::Resource;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
-use crate::instances::Instances;
+use crate::admission::{Busy, RETRY_AFTER_SECONDS};
+use crate::instances::{Admitted, Instances};
+use crate::log;
 use crate::state::{ComponentInfo, ComponentState};
 
 /// How long a client has to send a request's headers, from when it starts
@@ -62,7 +69,7 @@ pub async fn serve(
                 }
                 Err(error) => {
                     // Usually out of file descriptors: wait instead of spinning.
-                    eprintln!("devhost: cannot accept a connection: {error}");
+                    log::warn(format_args!("devhost: cannot accept a connection: {error}"));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
@@ -95,11 +102,11 @@ async fn serve_connection(stream: TcpStream, server: Arc<HttpServer>) {
 impl HttpServer {
     async fn handle(&self, request: hyper::Request<Incoming>) -> Response<HyperOutgoingBody> {
         let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.uri().path().to_string();
+        let (method, path) = (request.method(), request.uri().path());
 
+        let request_line = format!("{method} {path}");
         let response = match &self.target {
-            Some(target) => self.call_component(target, request).await,
+            Some(target) => self.call_component(target, request, &request_line).await,
             None => text_response(
                 StatusCode::NOT_FOUND,
                 "no component serves HTTP here (none exports wasi:http/incoming-handler)\n",
@@ -108,7 +115,10 @@ impl HttpServer {
 
         if !self.quiet {
             let status = response.status().as_u16();
-            println!("{method} {path} {status} {:.1?}", started.elapsed());
+            log::info(format_args!(
+                "{request_line} {status} {:.1?}",
+                started.elapsed()
+            ));
         }
         response
     }
@@ -117,9 +127,17 @@ impl HttpServer {
         &self,
         target: &HttpComponent,
         request: hyper::Request<Incoming>,
+        request_line: &str,
     ) -> Response<HyperOutgoingBody> {
         let name = &target.component.name;
-        let mut store = self.instances.new_store(&target.component);
+        // Past the component's share of the pool, the request waits here for
+        // an instance, in arrival order, and is turned away only after the
+        // admission wait.
+        let mut admitted = match self.instances.admit(&target.component).await {
+            Ok(admitted) => admitted,
+            Err(busy) => return busy_response(&busy),
+        };
+        let store = &mut admitted.store;
 
         let (response_sender, response_receiver) = oneshot::channel();
         let request = match store
@@ -140,52 +158,213 @@ impl HttpServer {
             Err(error) => return self.failure(name, &anyhow::Error::from(error)),
         };
 
-        // The call runs on its own task: after the guest has sent the
-        // response head it may still be writing the body.
-        let instances = Arc::clone(&self.instances);
-        let proxy = target.proxy.clone();
-        let call = tokio::spawn(async move {
-            instances
-                .limit_time(async {
-                    let instance = proxy.instantiate_async(&mut store).await?;
-                    instance
-                        .wasi_http_incoming_handler()
-                        .call_handle(&mut store, request, response_out)
-                        .await
-                })
-                .await
-        });
-
-        match response_receiver.await {
+        // The call runs on a task of its own, which owns the instance (and
+        // its slot) until the guest ends: after the response head the guest
+        // may still be writing the body, and a client that leaves must not
+        // cut the guest short (see `GuestCall`).
+        let (answer_sender, answer) = oneshot::channel();
+        let call = GuestCall {
+            instances: Arc::clone(&self.instances),
+            proxy: target.proxy.clone(),
+            name: name.clone(),
+            what: format!("{name}'s answer to {request_line}"),
+        };
+        tokio::spawn(call.run(
+            admitted,
+            request,
+            response_out,
+            response_receiver,
+            answer_sender,
+        ));
+        match answer.await {
             Ok(Ok(response)) => {
-                // Report a failure that happens while the body streams.
-                let name = name.clone();
-                tokio::spawn(async move {
-                    if let Ok(Err(error)) = call.await {
-                        eprintln!("devhost: {name} failed after responding: {error:#}");
-                    }
-                });
-                response
+                let what = format!("{name}'s answer to {request_line}");
+                response.map(|body| ResponseBody::new(body, what).boxed_unsync())
             }
-            // The guest answered with a wasi:http error code.
-            Ok(Err(code)) => self.failure(name, &anyhow::anyhow!("error code {code:?}")),
-            // The guest ended without answering: find out why.
-            Err(_) => match call.await {
-                Ok(Ok(())) => self.failure(name, &anyhow::anyhow!("returned without a response")),
-                Ok(Err(error)) => self.failure(name, &error),
-                Err(error) => self.failure(name, &anyhow::Error::from(error)),
-            },
+            Ok(Err(error)) => self.failure(name, &error),
+            Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
         }
     }
 
     /// Logs a component failure and answers 500 with the reason: this is a
     /// dev host, so the reason helps more than it leaks.
     fn failure(&self, name: &str, error: &anyhow::Error) -> Response<HyperOutgoingBody> {
-        eprintln!("devhost: {name} failed: {error:#}");
+        log::warn(format_args!("devhost: {name} failed: {error:#}"));
         text_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("{name} failed: {error:#}\n"),
         )
+    }
+}
+
+/// The guest's response head, or the wasi:http error it answered with.
+type Head = Result<Response<HyperOutgoingBody>, ErrorCode>;
+
+/// One call of a guest's `handle`, on a task of its own.
+struct GuestCall {
+    instances: Arc<Instances>,
+    proxy: ProxyPre<ComponentState>,
+    name: String,
+    /// "http-api's answer to POST /task", for the log.
+    what: String,
+}
+
+impl GuestCall {
+    /// Runs the guest, hands its response (or why there is none) to
+    /// `answer`, and logs a failure that comes after the response. If
+    /// nobody takes the response, because hyper dropped the request when
+    /// its client went away, the body is read to its end and thrown away,
+    /// so the guest ends as usual rather than failing on a write to nobody.
+    async fn run(
+        self,
+        mut admitted: Admitted,
+        request: Resource<HostIncomingRequest>,
+        response_out: Resource<HostResponseOutparam>,
+        mut head: oneshot::Receiver<Head>,
+        answer: oneshot::Sender<anyhow::Result<Response<HyperOutgoingBody>>>,
+    ) {
+        let store = &mut admitted.store;
+        let guest = self.instances.limit_time(async {
+            let instance = self.proxy.instantiate_async(&mut *store).await?;
+            instance
+                .wasi_http_incoming_handler()
+                .call_handle(&mut *store, request, response_out)
+                .await
+        });
+        tokio::pin!(guest);
+
+        // The head, or the guest's end, whichever comes first; a guest that
+        // answers and returns at once has both.
+        let mut ended = None;
+        let head = tokio::select! {
+            biased;
+            head = &mut head => head.ok(),
+            outcome = &mut guest => {
+                ended = Some(outcome);
+                head.try_recv().ok()
+            }
+        };
+        match head {
+            Some(Ok(response)) => {
+                if let Err(Ok(response)) = answer.send(Ok(response)) {
+                    log::info(format_args!(
+                        "devhost: the client went away before {}; it is discarded",
+                        self.what
+                    ));
+                    discard(response.into_body());
+                }
+            }
+            Some(Err(code)) => {
+                let _ = answer.send(Err(anyhow::anyhow!("error code {code:?}")));
+            }
+            None => {
+                let outcome = match ended.take() {
+                    Some(outcome) => outcome,
+                    None => guest.as_mut().await,
+                };
+                let error = match outcome {
+                    Ok(()) => anyhow::anyhow!("returned without a response"),
+                    Err(error) => error,
+                };
+                let _ = answer.send(Err(error));
+                return;
+            }
+        }
+        let outcome = match ended {
+            Some(outcome) => outcome,
+            None => guest.await,
+        };
+        if let Err(error) = outcome {
+            let name = &self.name;
+            log::warn(format_args!(
+                "devhost: {name} failed after responding: {error:#}"
+            ));
+        }
+    }
+}
+
+/// Reads a guest's response body to its end on a task of its own and
+/// throws it away. The guest's time limit bounds how long that takes.
+fn discard(mut body: HyperOutgoingBody) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move { while let Some(Ok(_)) = body.frame().await {} });
+    }
+}
+
+/// No instance came free within the admission wait: 503, and when to try
+/// again. The host is at capacity, not broken.
+fn busy_response(busy: &Busy) -> Response<HyperOutgoingBody> {
+    let mut response = text_response(StatusCode::SERVICE_UNAVAILABLE, format!("{busy}\n"));
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    response
+}
+
+/// A guest's response body on its way to the client. A client that leaves
+/// before the end drops it; the rest of the guest's answer is then read and
+/// thrown away, so the guest finishes as usual instead of failing on a
+/// write to nobody, and one line says what happened.
+struct ResponseBody {
+    guest: Option<HyperOutgoingBody>,
+    ended: bool,
+    /// "http-api's answer to POST /task", for the log.
+    what: String,
+}
+
+impl ResponseBody {
+    fn new(guest: HyperOutgoingBody, what: String) -> Self {
+        Self {
+            guest: Some(guest),
+            ended: false,
+            what,
+        }
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let Some(guest) = self.guest.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(guest).poll_frame(cx);
+        // The end, or a failure the call's own task reports.
+        if matches!(polled, Poll::Ready(None | Some(Err(_)))) {
+            self.ended = true;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.guest.as_ref().is_none_or(Body::is_end_stream)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.guest
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), Body::size_hint)
+    }
+}
+
+impl Drop for ResponseBody {
+    fn drop(&mut self) {
+        let Some(guest) = self.guest.take() else {
+            return;
+        };
+        if self.ended || guest.is_end_stream() {
+            return;
+        }
+        log::info(format_args!(
+            "devhost: the client went away before the end of {}; the rest is discarded",
+            self.what
+        ));
+        discard(guest);
     }
 }
 

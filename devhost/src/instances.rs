@@ -12,6 +12,7 @@ use wasmtime::{
     ProfilingStrategy, Store, UpdateDeadline,
 };
 
+use crate::admission::{Busy, Slot, Wait};
 use crate::keyvalue::KeyValueStore;
 use crate::messaging::Broker;
 use crate::state::{ComponentInfo, ComponentState};
@@ -20,8 +21,17 @@ use crate::state::{ComponentInfo, ComponentState};
 /// and how often a busy guest yields to other tasks.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// How many component instances may exist at once (see [`new_engine`]).
-const MAX_INSTANCES: u32 = 256;
+/// The default number of component instances that may exist at once.
+pub const DEFAULT_MAX_INSTANCES: u32 = 256;
+
+/// The most of each kind of pooled resource one component instance may
+/// use. Wasmtime checks every component against these when it loads it,
+/// and fails with a message naming the one exceeded. http-api and
+/// task-leet each need 1 memory and 2 tables (`Component::
+/// resources_required`); a composition of several needs the sum.
+const MAX_MEMORIES_PER_INSTANCE: u32 = 4;
+const MAX_TABLES_PER_INSTANCE: u32 = 16;
+const MAX_CORE_INSTANCES_PER_INSTANCE: u32 = 32;
 
 /// The most of a pool slot's written memory (and table) that Wasmtime
 /// resets in place between two instances; past it, pages go back to the
@@ -29,19 +39,33 @@ const MAX_INSTANCES: u32 = 256;
 /// request.
 const KEEP_RESIDENT_BYTES: usize = 1 << 20;
 
-pub fn new_engine() -> anyhow::Result<Engine> {
+/// An engine whose instance pool holds `max_instances` instances of any
+/// component it accepts, all at once.
+pub fn new_engine(max_instances: u32) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     // Lets the time limit interrupt a guest that never calls the host.
     config.epoch_interruption(true);
     // A fresh instance per request makes instantiation the hot path. The
     // pooling allocator reuses pre-reserved memory slots instead of mapping
     // new memory each time, as `wasmtime serve` and production hosts do.
-    // 256 concurrent instances is plenty for a dev host; past that a
-    // request fails rather than waits.
+    //
+    // Wasmtime counts a component instance's memories, tables and core
+    // instances against pools of their own, so each pool holds
+    // `max_instances` times the most one instance may use: however the
+    // instances are mixed, the pool never runs out before the admission
+    // count (admission.rs) does, and no request fails for want of a slot.
+    // Memories cost address space only (about 4 GiB reserved each, out of
+    // 128 TiB); tables and counts cost next to nothing.
     let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(MAX_INSTANCES)
-        .total_memories(MAX_INSTANCES)
-        .total_tables(MAX_INSTANCES);
+    pool.total_component_instances(max_instances)
+        .max_memories_per_component(MAX_MEMORIES_PER_INSTANCE)
+        .total_memories(max_instances.saturating_mul(MAX_MEMORIES_PER_INSTANCE))
+        .max_tables_per_component(MAX_TABLES_PER_INSTANCE)
+        .total_tables(max_instances.saturating_mul(MAX_TABLES_PER_INSTANCE))
+        .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_INSTANCE)
+        .total_core_instances(max_instances.saturating_mul(MAX_CORE_INSTANCES_PER_INSTANCE))
+        // Each instance runs its calls on one async stack at a time.
+        .total_stacks(max_instances);
     // When an instance ends, its slot is reset for the next one. By default
     // Wasmtime gives every page back to the kernel (madvise), so the next
     // instance page-faults on each page it touches: about ten faults per
@@ -65,13 +89,23 @@ pub fn new_engine() -> anyhow::Result<Engine> {
 }
 
 /// What every instance is made from: the engine, the host-wide key-value
-/// store and message broker, and the time limit.
+/// store and message broker, and the limits.
 pub struct Instances {
     engine: Engine,
     keyvalue: Arc<KeyValueStore>,
     broker: Arc<Broker>,
     /// The longest one HTTP request or one message handler may run.
     time_limit: Duration,
+    /// The longest work waits for a free instance before it is turned away.
+    admission_wait: Duration,
+}
+
+/// A store admitted to its component's share of the pool. The store is
+/// dropped before the slot (fields drop in order), so the instance's pool
+/// resources are free again before the next one is let in.
+pub struct Admitted {
+    pub store: Store<ComponentState>,
+    _slot: Slot,
 }
 
 impl Instances {
@@ -80,17 +114,56 @@ impl Instances {
         keyvalue: Arc<KeyValueStore>,
         broker: Arc<Broker>,
         time_limit: Duration,
+        admission_wait: Duration,
     ) -> Self {
         Self {
             engine,
             keyvalue,
             broker,
             time_limit,
+            admission_wait,
         }
     }
 
+    /// A fresh store for one call into `component` (an HTTP request, or a
+    /// message someone waits on) once one of its slots is free, waiting up
+    /// to the admission wait for it.
+    pub async fn admit(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
+        let wait = Wait::AtMost(self.admission_wait);
+        let slot = component.slots.take(&component.name, wait).await?;
+        Ok(Admitted {
+            store: self.new_store(component),
+            _slot: slot,
+        })
+    }
+
+    /// The same for a message nobody waits on (an event): it waits as long
+    /// as it takes, since there is nobody to tell that it was turned away.
+    pub async fn admit_event(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
+        let slot = component
+            .slots
+            .take(&component.name, Wait::Unbounded)
+            .await?;
+        Ok(Admitted {
+            store: self.new_store(component),
+            _slot: slot,
+        })
+    }
+
+    /// The service's store: it holds one slot as long as it runs.
+    pub async fn admit_service(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
+        let slot = component
+            .slots
+            .take(&component.name, Wait::Unbounded)
+            .await?;
+        Ok(Admitted {
+            store: self.new_service_store(component),
+            _slot: slot,
+        })
+    }
+
     /// A fresh store for one instance of `component`, with its deadline set.
-    pub fn new_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+    fn new_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
         let mut store = self.store_without_deadline(component);
 
         // Each epoch tick the guest yields to the async executor (so a busy
@@ -111,7 +184,7 @@ impl Instances {
 
     /// A store for the service: no time limit (it runs as long as the
     /// host), but it still yields to other tasks at every epoch tick.
-    pub fn new_service_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+    fn new_service_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
         let mut store = self.store_without_deadline(component);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
@@ -187,6 +260,7 @@ impl Drop for EpochTicker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admission::Slots;
 
     /// `(module (func (export "run") (loop (br 0))))`: a guest that never
     /// returns and never calls the host, written out as binary so the tests
@@ -202,10 +276,11 @@ mod tests {
     fn test_instances(time_limit: Duration) -> Instances {
         let broker = Broker::new(Vec::new(), Default::default());
         Instances::new(
-            new_engine().unwrap(),
+            new_engine(4).unwrap(),
             Default::default(),
             Arc::new(broker),
             time_limit,
+            Duration::from_secs(1),
         )
     }
 
@@ -215,6 +290,7 @@ mod tests {
             config: Default::default(),
             allowed_hosts: Vec::new(),
             sockets: Default::default(),
+            slots: Slots::new(1),
         })
     }
 

@@ -1,9 +1,11 @@
-//! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build] [--nats-url <URL>]`:
-//! serve a project until Ctrl-C.
+//! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build] [--nats-url <URL>]
+//! [--max-instances <N>] [--admission-wait-ms <MS>]`: serve a project until
+//! Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -28,6 +30,16 @@ struct Args {
     /// dev.data_nats_url.
     #[arg(long, value_name = "URL")]
     nats_url: Option<String>,
+
+    /// How many component instances may exist at once, shared out equally
+    /// between the components; past that, work waits for one.
+    #[arg(long, value_name = "N", default_value_t = devhost::DEFAULT_MAX_INSTANCES)]
+    max_instances: u32,
+
+    /// How long, in milliseconds, a request or message waits for a free
+    /// instance before it is answered 503 (or a message request an Err).
+    #[arg(long, value_name = "MS", default_value_t = devhost::DEFAULT_ADMISSION_WAIT.as_millis() as u64)]
+    admission_wait_ms: u64,
 }
 
 #[tokio::main]
@@ -49,6 +61,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         address: args.address,
         build: !args.no_build,
         nats_url: args.nats_url,
+        max_instances: args.max_instances,
+        admission_wait: Duration::from_millis(args.admission_wait_ms),
         ..Default::default()
     })
     .await?;

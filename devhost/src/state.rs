@@ -12,21 +12,25 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
+use crate::admission::Slots;
 use crate::allowed_hosts::AllowedHost;
 use crate::config::ConfigMap;
+use crate::guest_output::GuestOutput;
 use crate::keyvalue::{KeyValue, KeyValueStore};
+use crate::log;
 use crate::messaging::{Broker, Consumer};
 use crate::sockets::Sockets;
 use crate::wasi_config::WasiConfig;
 
-/// A loaded component's name, merged config and the hosts its outgoing
-/// HTTP may reach, shared by its instances.
+/// A loaded component's name, merged config, the hosts its outgoing HTTP
+/// may reach, and its share of the instance pool, shared by its instances.
 #[derive(Debug)]
 pub struct ComponentInfo {
     pub name: String,
     pub config: ConfigMap,
     pub allowed_hosts: Vec<AllowedHost>,
     pub sockets: Sockets,
+    pub slots: Slots,
 }
 
 pub struct ComponentState {
@@ -49,9 +53,10 @@ impl ComponentState {
         // No environment, arguments or preopened directories, and sockets
         // only as `sockets.rs` allows (wasmtime-wasi denies them otherwise).
         // The guest's stdout goes to our stderr, so devhost's own stdout
-        // carries only its own lines.
+        // carries only its own lines; both a whole line at a time.
         let mut wasi = WasiCtx::builder();
-        wasi.stdout(std::io::stderr()).stderr(std::io::stderr());
+        wasi.stdout(GuestOutput::default())
+            .stderr(GuestOutput::default());
         component.sockets.apply(&mut wasi);
         let wasi = wasi.build();
         Self {
@@ -130,11 +135,11 @@ impl WasiHttpHooks for OutgoingHttp {
             .iter()
             .any(|allowed| allowed.matches(request.uri()))
         {
-            eprintln!(
+            log::warn(format_args!(
                 "devhost: {} may not call {}: not in its allowedHosts",
                 component.name,
                 request.uri().authority().map_or("?", |a| a.as_str())
-            );
+            ));
             // Read the guest's request body to its end first: were it
             // dropped now, the guest writing it would see the stream break
             // before it sees why.

@@ -184,38 +184,117 @@ pub fn throughput(row: &Row, pinned: bool, seconds: u64, connections: u32) -> Ru
     if pinned {
         host.pin_to_cpu0();
     }
+    let wrk_cpu = pinned.then_some("1");
+    let load = |seconds| {
+        wrk(
+            row,
+            &base,
+            wrk_cpu,
+            &["-t1", &format!("-c{connections}")],
+            seconds,
+        )
+    };
+    load(2);
+    let result = load(seconds);
+    drop(host);
+    let Wrk {
+        connect,
+        read,
+        write,
+        status,
+        timeout,
+        ..
+    } = result;
+    assert!(
+        connect + read + write + status + timeout == 0.0,
+        "requests failed on {}: {connect} to connect, {read} reading, {write} writing, \
+         {status} with a status of 400 or more, {timeout} timed out",
+        row.label
+    );
+    result.run()
+}
 
+/// What a host does past its limits: `connections` connections at once
+/// (wrk with two threads, unpinned, so the host may use both CPUs when
+/// wrk waits), after a 2 s warm-up. Failed requests are counted, not
+/// fatal: they are what this measures.
+pub fn overload(row: &Row, seconds: u64, connections: u32) -> Overloaded {
+    let (host, base) = start(row);
+    // wrk's default 2 s timeout would count a request that waits its turn
+    // as failed; the hosts' own limits are longer.
+    let flags = ["-t2", &format!("-c{connections}"), "--timeout", "30s"];
+    wrk(row, &base, None, &flags, 2);
+    let result = wrk(row, &base, None, &flags, seconds);
+    drop(host);
+    Overloaded {
+        run: result.run(),
+        answered: result.requests,
+        refused: result.status,
+        broken: result.connect + result.read + result.write + result.timeout,
+    }
+}
+
+/// An overload run: the run, and how its requests ended.
+pub struct Overloaded {
+    pub run: Run,
+    /// Every request that got an answer.
+    pub answered: f64,
+    /// Answers of 400 or more.
+    pub refused: f64,
+    /// Requests that failed to connect, read or write, or had no answer
+    /// within 30 s.
+    pub broken: f64,
+}
+
+/// What wrk's `done` reported: the requests, the duration in µs, p50 and
+/// p99 in µs, then the failed requests by kind: connect, read, write,
+/// status (an answer of 400 or more), timeout (no answer within wrk's
+/// timeout).
+struct Wrk {
+    requests: f64,
+    micros: f64,
+    p50: f64,
+    p99: f64,
+    connect: f64,
+    read: f64,
+    write: f64,
+    status: f64,
+    timeout: f64,
+}
+
+impl Wrk {
+    fn run(&self) -> Run {
+        Run {
+            requests_per_sec: self.requests / (self.micros / 1e6),
+            p50_ms: self.p50 / 1000.0,
+            p99_ms: self.p99 / 1000.0,
+        }
+    }
+}
+
+/// Runs wrk with `flags` for `seconds` on `base` + the row's request, on
+/// CPU `cpu` if given, and reads its RESULT line.
+fn wrk(row: &Row, base: &str, cpu: Option<&str>, flags: &[&str], seconds: u64) -> Wrk {
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(script.path(), row.request.wrk_script()).unwrap();
-    let url = format!("{base}{}", row.request.path);
-    let wrk = |seconds: u64| {
-        let mut command = match pinned {
-            true => {
-                let mut taskset = Command::new("taskset");
-                taskset.args(["-c", "1", "wrk"]);
-                taskset
-            }
-            false => Command::new("wrk"),
-        };
-        let output = command
-            .arg("-t1")
-            .arg(format!("-c{connections}"))
-            .arg(format!("-d{seconds}s"))
-            .arg("-s")
-            .arg(script.path())
-            .arg(&url)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(output.status.success(), "wrk on {}:\n{stdout}", row.label);
-        stdout
+    let mut command = match cpu {
+        Some(cpu) => {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["-c", cpu, "wrk"]);
+            taskset
+        }
+        None => Command::new("wrk"),
     };
-    wrk(2);
-    let stdout = wrk(seconds);
-    drop(host);
-    // RESULT <requests> <duration in µs> <p50 in µs> <p99 in µs>, then the
-    // failed requests by kind: connect, read, write, status (an answer of
-    // 400 or more), timeout (no answer within wrk's 2 s)
+    let output = command
+        .args(flags)
+        .arg(format!("-d{seconds}s"))
+        .arg("-s")
+        .arg(script.path())
+        .arg(format!("{base}{}", row.request.path))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "wrk on {}:\n{stdout}", row.label);
     let line = stdout.lines().find_map(|line| line.strip_prefix("RESULT "));
     let numbers: Vec<f64> = line
         .unwrap_or_else(|| panic!("no RESULT line from wrk on {}:\n{stdout}", row.label))
@@ -239,15 +318,15 @@ pub fn throughput(row: &Row, pinned: bool, seconds: u64, connections: u32) -> Ru
             row.label
         );
     };
-    assert!(
-        connect + read + write + status + timeout == 0.0,
-        "requests failed on {}: {connect} to connect, {read} reading, {write} writing, \
-         {status} with a status of 400 or more, {timeout} timed out",
-        row.label
-    );
-    Run {
-        requests_per_sec: requests / (micros / 1e6),
-        p50_ms: p50 / 1000.0,
-        p99_ms: p99 / 1000.0,
+    Wrk {
+        requests,
+        micros,
+        p50,
+        p99,
+        connect,
+        read,
+        write,
+        status,
+        timeout,
     }
 }

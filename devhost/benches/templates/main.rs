@@ -46,6 +46,13 @@ pub struct Args {
     /// Fresh hosts timed per row for the cold start.
     #[arg(long, default_value_t = 5)]
     cold_runs: u32,
+    /// Connections at once in the overload rows (0: none).
+    #[arg(long, default_value_t = 1000)]
+    overload_connections: u32,
+    /// Measure only the overload rows and rewrite only their section of
+    /// the report.
+    #[arg(long)]
+    overload_only: bool,
     /// The report, relative to the workspace root.
     #[arg(long, default_value = "BENCHMARKS.md")]
     output: PathBuf,
@@ -114,6 +121,17 @@ fn main() {
         }),
     ];
     let rows = rows(&projects, &nats.url());
+    let path = workspace_root().join(&args.output);
+    if args.overload_only {
+        let overloaded = overload(&rows, &args);
+        report::write_overload(&path, &args, &rows, &overloaded);
+        eprintln!(
+            "bench: wrote {} in {:.0?}",
+            path.display(),
+            started.elapsed()
+        );
+        return;
+    }
 
     let mut measured: Vec<Measured> = rows
         .iter()
@@ -140,8 +158,8 @@ fn main() {
             measured[index].unpinned.push(unpinned);
         }
     }
-    let path = workspace_root().join(&args.output);
-    report::write(&path, &args, &rows, &measured);
+    let overloaded = overload(&rows, &args);
+    report::write(&path, &args, &rows, &measured, &overloaded);
     eprintln!(
         "bench: wrote {} in {:.0?}",
         path.display(),
@@ -258,6 +276,29 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
         rows.splice(at + 1..at + 1, others);
     }
     rows
+}
+
+/// The rows loaded past their hosts' limits: http-hello under devhost and
+/// under `wash dev`, and the devhost rows of the pair and kv-counter. Each
+/// index is into `rows`.
+fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
+    if args.overload_connections == 0 {
+        return Vec::new();
+    }
+    let chosen = rows.iter().enumerate().filter(|(_, row)| {
+        matches!(
+            (row.label, row.host),
+            ("http-hello", Host::Devhost | Host::WashDev)
+                | ("http-api + task-leet" | "kv-counter", Host::Devhost)
+        )
+    });
+    chosen
+        .map(|(index, row)| {
+            eprintln!("bench: overload, {}", row.label);
+            let measured = load::overload(row, args.duration, args.overload_connections);
+            (index, measured)
+        })
+        .collect()
 }
 
 /// A project that serves the floor, built by the root build of `-p bench-floor`.

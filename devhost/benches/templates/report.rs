@@ -5,12 +5,19 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::load::Run;
+use crate::load::{Overloaded, Run};
 use crate::{Args, Host, Measured, Row};
 
 const LOG_HEADING: &str = "## Log";
+const OVERLOAD_HEADING: &str = "## Past the limits";
 
-pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
+pub fn write(
+    path: &Path,
+    args: &Args,
+    rows: &[Row],
+    measured: &[Measured],
+    overloaded: &[(usize, Overloaded)],
+) {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let log = match existing.find(&format!("\n{LOG_HEADING}\n")) {
         Some(at) => existing[at + 1..].to_string(),
@@ -31,8 +38,74 @@ pub fn write(path: &Path, args: &Args, rows: &[Row], measured: &[Measured]) {
             service, running in the same host, and exchanges one line; the size is the front's \
             and the service's.\n";
     out += "\n";
+    out += &overload_section(args, rows, overloaded);
     out += &log;
     std::fs::write(path, out).unwrap();
+}
+
+/// Rewrites only the overload section of an existing report
+/// (`--overload-only`).
+pub fn write_overload(path: &Path, args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)]) {
+    let existing = std::fs::read_to_string(path).unwrap();
+    // The section stands just before the log.
+    let log = 1 + existing
+        .find(&format!("\n{LOG_HEADING}\n"))
+        .expect("a report with a log");
+    let start = existing
+        .find(&format!("\n{OVERLOAD_HEADING}"))
+        .map_or(log, |at| at + 1);
+    let section = overload_section(args, rows, overloaded);
+    let out = format!("{}{section}{}", &existing[..start], &existing[log..]);
+    std::fs::write(path, out).unwrap();
+}
+
+/// The overload rows: what each host does with more connections at once
+/// than it has instances.
+fn overload_section(args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)]) -> String {
+    if overloaded.is_empty() {
+        return String::new();
+    }
+    let connections = args.overload_connections;
+    let mut out = format!(
+        "{OVERLOAD_HEADING}: {connections} connections at once\n\n\
+         Measured {}: each row on a fresh host, unpinned, `wrk -t2 -c{connections} -d{}s \
+         --timeout 30s` after a 2 s warm-up, one run. devhost runs at most 256 instances at \
+         once, shared between the project's components; past that a request waits up to 10 s, \
+         then gets a 503. **answered ≥ 400** counts those and any other error status; \
+         **failed** counts requests with no answer (connect, read, write errors, or none within \
+         30 s).\n\n\
+         | row | host | request | requests/s | p50 / p99 (ms) | answered | answered ≥ 400 | failed |\n\
+         |---|---|---|--:|--:|--:|--:|--:|\n",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        args.duration,
+    );
+    for (index, measured) in overloaded {
+        let row = &rows[*index];
+        let run = &measured.run;
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{} {}` | {} | {:.2} / {:.2} | {} | {} | {} |",
+            row.label,
+            host_name(row.host),
+            row.request.method,
+            row.request.path,
+            thousands(run.requests_per_sec as u64),
+            run.p50_ms,
+            run.p99_ms,
+            thousands(measured.answered as u64),
+            thousands(measured.refused as u64),
+            thousands(measured.broken as u64),
+        );
+    }
+    out + "\n"
+}
+
+fn host_name(host: Host) -> &'static str {
+    match host {
+        Host::Devhost => "devhost",
+        Host::WashDev => "`wash dev`",
+        Host::WasmtimeServe => "`wasmtime serve`",
+    }
 }
 
 fn how_it_ran(args: &Args) -> String {
@@ -129,11 +202,7 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
                 format!("{:.2}x ({low:.2}-{high:.2}x)", median(&rps) / floor)
             }
         };
-        let host = match row.host {
-            Host::Devhost => "devhost",
-            Host::WashDev => "`wash dev`",
-            Host::WasmtimeServe => "`wasmtime serve`",
-        };
+        let host = host_name(row.host);
         let _ = writeln!(
             out,
             "| {} | {host} | `{} {}` | {} | {cold} | {} | {ratio} | {} | {} | {} |",

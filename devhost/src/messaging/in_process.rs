@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 
 use super::Subscription;
 use crate::bindings::messaging_types::BrokerMessage;
+use crate::log;
 
 #[derive(Default)]
 pub struct InProcess {
@@ -70,9 +71,9 @@ impl InProcess {
                 let subject = message.subject.clone();
                 if let Err(error) = subscriber.deliver(message).await {
                     let name = &subscriber.component;
-                    eprintln!(
+                    log::warn(format_args!(
                         "devhost: {name} returned an error for a message on {subject}: {error}"
-                    );
+                    ));
                 }
             });
         }

@@ -27,6 +27,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 use crate::bindings::messaging_types::BrokerMessage;
+use crate::log;
 
 /// How long connecting may take before start-up fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -93,9 +94,11 @@ fn reconnect_delay(attempts: usize) -> Duration {
 
 fn log_event(url: &str, event: Event) {
     match event {
-        Event::Connected => eprintln!("devhost: connected to NATS at {url}"),
-        Event::Disconnected => eprintln!("devhost: lost NATS at {url}; reconnecting"),
-        other => eprintln!("devhost: NATS at {url}: {other}"),
+        Event::Connected => log::warn(format_args!("devhost: connected to NATS at {url}")),
+        Event::Disconnected => {
+            log::warn(format_args!("devhost: lost NATS at {url}; reconnecting"));
+        }
+        other => log::warn(format_args!("devhost: NATS at {url}: {other}")),
     }
 }
 

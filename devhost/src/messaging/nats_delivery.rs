@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use super::nats::NatsClient;
 use super::{ConsumerGroup, Subscription};
 use crate::bindings::messaging_types::BrokerMessage;
+use crate::log;
 
 /// Subscribes every pattern of every subscriber, in its consumer group, and
 /// returns the tasks that receive the messages.
@@ -40,7 +41,9 @@ pub async fn serve(
                 }
             };
             if !quiet {
-                println!("devhost: {name} subscribes to {pattern} in {group}");
+                log::info(format_args!(
+                    "devhost: {name} subscribes to {pattern} in {group}"
+                ));
             }
             receivers.push(tokio::spawn(receive(
                 Arc::clone(subscription),
@@ -95,17 +98,24 @@ async fn handle(
 
     if !quiet {
         let outcome = if failure.is_some() { "failed" } else { "ok" };
-        println!("MSG {subject} {name} {outcome} {:.1?}", started.elapsed());
+        log::info(format_args!(
+            "MSG {subject} {name} {outcome} {:.1?}",
+            started.elapsed()
+        ));
     }
     let Some(error) = failure else {
         return;
     };
-    eprintln!("devhost: {name} returned an error for a message on {subject}: {error}");
+    log::warn(format_args!(
+        "devhost: {name} returned an error for a message on {subject}: {error}"
+    ));
     // A reply the handler published before failing is already on its way,
     // and the requester takes the first reply; this one then goes unread.
     if let Some(reply_to) = reply_to
         && let Err(send_error) = nats.reply_with_error(reply_to, &error).await
     {
-        eprintln!("devhost: cannot send {name}'s error to the requester: {send_error}");
+        log::warn(format_args!(
+            "devhost: cannot send {name}'s error to the requester: {send_error}"
+        ));
     }
 }

@@ -17,6 +17,7 @@ mod http_router;
 mod kv_counter;
 mod manifests;
 mod nats;
+mod overload;
 mod projects;
 mod readme;
 mod service_tcp;
