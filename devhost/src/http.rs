@@ -163,11 +163,12 @@ impl HttpServer {
         // may still be writing the body, and a client that leaves must not
         // cut the guest short (see `GuestCall`).
         let (answer_sender, answer) = oneshot::channel();
+        let what = format!("{name}'s answer to {request_line}");
         let call = GuestCall {
             instances: Arc::clone(&self.instances),
             proxy: target.proxy.clone(),
             name: name.clone(),
-            what: format!("{name}'s answer to {request_line}"),
+            what: what.clone(),
         };
         tokio::spawn(call.run(
             admitted,
@@ -177,10 +178,7 @@ impl HttpServer {
             answer_sender,
         ));
         match answer.await {
-            Ok(Ok(response)) => {
-                let what = format!("{name}'s answer to {request_line}");
-                response.map(|body| ResponseBody::new(body, what).boxed_unsync())
-            }
+            Ok(Ok(response)) => response.map(|body| ResponseBody::new(body, what).boxed_unsync()),
             Ok(Err(error)) => self.failure(name, &error),
             Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
         }
