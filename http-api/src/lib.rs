@@ -11,6 +11,7 @@
 //! answers on the reply subject, and its answer becomes the response body.
 //! Each task done is then announced on `events.task-done.<worker>`.
 
+mod body;
 mod error;
 mod page;
 mod task;
@@ -28,7 +29,6 @@ mod bindings {
 use bindings::wasmcloud::messaging::consumer;
 use bindings::wasmcloud::messaging::types::BrokerMessage;
 use error::ApiError;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
 use wstd::time::Instant;
 
@@ -54,7 +54,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
 }
 
 async fn send_task(request: Request<Body>) -> Result<Vec<u8>, ApiError> {
-    let body = read_body(request.into_body()).await?;
+    let body = body::read_body(request.into_body(), MAX_BODY_BYTES).await?;
     let task = task::Task::parse(&body)?;
 
     let started = Instant::now();
@@ -91,60 +91,5 @@ fn announce_done(task: &task::Task) {
     };
     if let Err(error) = consumer::publish(&event) {
         eprintln!("http-api: cannot publish {}: {error}", event.subject);
-    }
-}
-
-/// Reads the whole body, refusing it (413) once it passes `MAX_BODY_BYTES`,
-/// so an oversized upload is never held in memory.
-async fn read_body(body: Body) -> Result<Vec<u8>, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body is over 64 KiB");
-    if body
-        .content_length()
-        .is_some_and(|len| len > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large());
-    }
-    match Limited::new(body.into_boxed_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(collected) => Ok(collected.to_bytes().to_vec()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
-        Err(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "could not read the request body",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use futures_lite::{future::block_on, stream};
-
-    /// A body that arrives in pieces, with no length announced up front.
-    fn streamed(chunks: usize, chunk_len: usize) -> Body {
-        let chunk = vec![b'x'; chunk_len];
-        Body::from_stream(stream::iter(std::iter::repeat_n(chunk, chunks)))
-    }
-
-    #[test]
-    fn body_within_the_limit_is_read_whole() {
-        let body = block_on(read_body(Body::from(vec![b'x'; MAX_BODY_BYTES]))).unwrap();
-        assert_eq!(body.len(), MAX_BODY_BYTES);
-        let body = block_on(read_body(streamed(8, 1024))).unwrap();
-        assert_eq!(body.len(), 8 * 1024);
-    }
-
-    #[test]
-    fn body_announced_over_the_limit_is_too_large() {
-        let error = block_on(read_body(Body::from(vec![b'x'; MAX_BODY_BYTES + 1]))).unwrap_err();
-        assert_eq!(error.status, StatusCode::PAYLOAD_TOO_LARGE);
-    }
-
-    #[test]
-    fn body_streamed_over_the_limit_is_too_large() {
-        let error = block_on(read_body(streamed(65, 1024))).unwrap_err();
-        assert_eq!(error.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

@@ -61,7 +61,7 @@ async fn the_page_shows_each_reply_and_error_newest_first() {
     browser.click("button").await;
     let too_large = newest_answer(&browser, 4).await;
     assert_eq!(too_large.title, "413 the payload is over 64 KiB");
-    assert_eq!(too_large.text, "request body is over 64 KiB");
+    assert_eq!(too_large.text, "the request body is over 64 KiB");
 
     // Newest first: the first reply is now at the bottom.
     let oldest = browser.find("#replies > li:last-child pre").await;

@@ -75,7 +75,10 @@ async fn serves_text(client: &Client) {
     // the connection (`wasmtime serve` does). A request sent after it on the
     // same kept-alive connection could meet the close instead of an answer.
     let too_large = client.post("/", &"x".repeat(64 * 1024 + 1)).await;
-    assert_eq!(error(too_large), (413, "the text is over 64 KiB".into()));
+    assert_eq!(
+        error(too_large),
+        (413, "the request body is over 64 KiB".into())
+    );
 }
 
 #[tokio::test]

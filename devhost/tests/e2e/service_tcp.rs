@@ -230,7 +230,7 @@ async fn front(client: &Client) {
     let expected = "send one line, without a newline";
     assert_eq!(error(two_lines), (400, expected.into()));
     let too_long = client.post("/line", &"x".repeat(4097)).await;
-    let expected = "the line is over 4096 bytes";
+    let expected = "the request body is over 4 KiB";
     assert_eq!(error(too_long), (413, expected.into()));
     let get = client.get("/line").await;
     assert_eq!(get.header("allow"), Some("POST"));

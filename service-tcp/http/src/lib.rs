@@ -3,6 +3,7 @@
 //! A component cannot listen on a socket, and under wash nothing outside
 //! the host reaches a service: this is how the world talks to it.
 
+mod body;
 mod error;
 mod line;
 
@@ -20,14 +21,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use bindings::wasi::config::store;
 use error::ApiError;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use wstd::future::FutureExt;
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
 use wstd::io::{AsyncRead, AsyncWrite};
 use wstd::net::TcpStream;
 use wstd::time::Duration;
 
-use line::{MAX_LINE, line_from, port_from, too_long};
+use line::{MAX_LINE, line_from, port_from};
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
@@ -45,7 +45,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
 
 /// Sends `line` to the service and waits (5 s at most) for its reply.
 async fn send_line(body: Body) -> Result<String, ApiError> {
-    let line = read_line_body(body).await?;
+    let line = line_from(body::read_body(body, MAX_LINE).await?)?;
     let service = service_address()?;
     let exchange = async {
         let mut stream = TcpStream::connect_addr(service).await?;
@@ -61,27 +61,6 @@ async fn send_line(body: Body) -> Result<String, ApiError> {
         Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             format!("the service at {service} did not answer within 5 s"),
-        )),
-    }
-}
-
-/// Reads the body, never more than `MAX_LINE` bytes of it, as one line.
-async fn read_line_body(body: Body) -> Result<String, ApiError> {
-    if body
-        .content_length()
-        .is_some_and(|len| len > MAX_LINE as u64)
-    {
-        return Err(too_long());
-    }
-    match Limited::new(body.into_boxed_body(), MAX_LINE)
-        .collect()
-        .await
-    {
-        Ok(collected) => line_from(collected.to_bytes().to_vec()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_long()),
-        Err(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "could not read the request body",
         )),
     }
 }
