@@ -1,10 +1,10 @@
-//! Every template is a whole project on its own: `wash new --subfolder`
-//! copies its folder and nothing else. In this repository a template's
-//! `wit/` files and `wkg.lock` are symlinks into the root's, so the WIT has
-//! one source; `wash new` copies each link as the file it points to.
+//! Every template is a whole project on its own, however it is copied:
+//! `wash new --subfolder` or `cp -r` copies its folder and nothing else. So
+//! a template holds plain files only, its own copies of the WIT and of the
+//! files templates share, listed with their sources in `scripts/copies.txt`.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::process::Process;
@@ -43,25 +43,79 @@ fn each_templates_cargo_lock_pins_the_workspace_versions() {
     }
 }
 
-/// The JSON error every HTTP template answers with is one file, copied
-/// into each crate so that each stands alone: the copies stay the same.
-/// (http-router's is its own: axum's `IntoResponse`.)
+/// `scripts/copies.txt`: each source (a line at the left margin) with its
+/// copies (the indented lines under it).
+fn copies() -> Vec<(String, Vec<String>)> {
+    let table = std::fs::read_to_string(workspace_root().join("scripts/copies.txt")).unwrap();
+    let mut copies: Vec<(String, Vec<String>)> = Vec::new();
+    for line in table.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_prefix(char::is_whitespace) {
+            Some(copy) => copies.last_mut().unwrap().1.push(copy.trim().into()),
+            None => copies.push((line.into(), Vec::new())),
+        }
+    }
+    copies
+}
+
+/// A file some templates share is one file, copied into each so that each
+/// stands alone: the WIT and `wkg.lock` from the root, the rest (the JSON
+/// error type, the body reader, lint and build settings) from one template.
+/// Where a template has its own, the table says why.
 #[test]
-fn every_copy_of_the_shared_error_type_is_the_same() {
-    let original = std::fs::read_to_string(workspace_root().join("http-api/src/error.rs")).unwrap();
-    let copies = [
-        "kv-counter/src/error.rs",
-        "http-client/src/error.rs",
-        "task-stats/src/error.rs",
-        "service-tcp/http/src/error.rs",
-        "http-composed/http/src/error.rs",
-    ];
-    for copy in copies {
-        let text = std::fs::read_to_string(workspace_root().join(copy)).unwrap();
-        assert!(
-            text == original,
-            "{copy} differs from http-api/src/error.rs"
-        );
+fn every_copy_is_the_same_as_its_source() {
+    for (source, copies) in copies() {
+        let original = std::fs::read(workspace_root().join(&source))
+            .unwrap_or_else(|error| panic!("scripts/copies.txt: {source}: {error}"));
+        for copy in copies {
+            let path = workspace_root().join(&copy);
+            assert!(
+                path.symlink_metadata().is_ok_and(|m| m.is_file()),
+                "{copy} is not a plain file: run scripts/sync-copies"
+            );
+            assert!(
+                std::fs::read(&path).unwrap() == original,
+                "{copy} differs from {source}: edit {source} and run scripts/sync-copies"
+            );
+        }
+    }
+}
+
+/// Every file under `dir` (none if there is no `dir`).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flat_map(|entry| {
+            let path = entry.unwrap().path();
+            match path.is_dir() {
+                true => files_under(&path),
+                false => vec![path],
+            }
+        })
+        .collect()
+}
+
+/// Each template's WIT and `wkg.lock` are copies the table lists, so that
+/// none can go stale unchecked.
+#[test]
+fn every_wit_file_of_a_template_is_a_listed_copy() {
+    let listed: BTreeSet<String> = copies().into_iter().flat_map(|(_, c)| c).collect();
+    for template in TEMPLATES {
+        let dir = workspace_root().join(template);
+        let lock = dir.join("wkg.lock");
+        let lock = lock.symlink_metadata().is_ok().then_some(lock);
+        for file in files_under(&dir.join("wit")).into_iter().chain(lock) {
+            let relative = file.strip_prefix(workspace_root()).unwrap();
+            let relative = relative.to_str().unwrap();
+            assert!(
+                listed.contains(relative),
+                "{relative} is not in scripts/copies.txt: list it under its source"
+            );
+        }
     }
 }
 
@@ -135,11 +189,12 @@ fn wash_new_gives_each_template_every_file_it_needs() {
                 metadata.is_ok_and(|m| m.is_file()),
                 "{template}: `wash new` gave no plain file {file}"
             );
-            // The same text as in the repository (a link there).
-            assert_eq!(
-                std::fs::read(&path).unwrap(),
-                std::fs::read(workspace_root().join(template).join(&file)).unwrap(),
-                "{template}: {file}"
+            // The same bytes as in the repository: no link text, no CRLF.
+            let made = std::fs::read(&path).unwrap();
+            assert!(
+                made == std::fs::read(workspace_root().join(template).join(&file)).unwrap(),
+                "{template}: `wash new` gave {file} other bytes than the repository's:\n{}",
+                String::from_utf8_lossy(&made)
             );
         }
         let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
