@@ -1,15 +1,18 @@
 //! Every template is a whole project on its own, however it is copied:
-//! `wash new --subfolder` or `cp -r` copies its folder and nothing else. So
-//! a template holds plain files only, its own copies of the WIT and of the
-//! files templates share, listed with their sources in `scripts/copies.txt`.
+//! `wash new --subfolder` (from a clone made as Git for Windows makes one)
+//! or `cp -r` copies its folder and nothing else. So a template holds plain
+//! files only, its own copies of the WIT and of the files templates share,
+//! listed with their sources in `scripts/copies.txt`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
+use crate::support::clones::{scratch, share_target, snapshot};
 use crate::support::process::Process;
 use crate::support::wash::{built_project, root_project, wash, wash_command, wash_new};
-use crate::support::workspace::own_workspace;
+use crate::support::workspace::{cargo_build, own_workspace, run_build_command};
 use crate::support::{TEMPLATES, workspace_root};
 
 /// `(name, version)` of every dependency in a Cargo.lock: the packages with
@@ -218,6 +221,44 @@ fn wash_new_projects_build_offline_and_with_wash_build() {
         if built_project(template).is_none() {
             return;
         }
+    }
+}
+
+/// A template copied with a plain `cp -r` out of a clone (one where git
+/// made symlinks, were there any) into a directory outside the repository
+/// builds there: with its README's build command, offline and from its own
+/// Cargo.lock, then with its `.wash/config.yaml` build command (for
+/// http-composed, the composition), which must make the component that
+/// config serves. No wash needed. The build output is shared, so the
+/// dependencies are compiled once; cargo builds the copy's own crates from
+/// the copy.
+#[test]
+fn templates_copied_with_cp_r_build_outside_the_repository() {
+    let copies = scratch().join("cp-r");
+    std::fs::create_dir_all(&copies).unwrap();
+    for template in TEMPLATES {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(snapshot().join(template))
+            .arg(&copies)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp -r {template} failed");
+        let copy = copies.join(template);
+        share_target(&copy);
+        let stderr = cargo_build(&copy, &["--offline", "--locked"]);
+        assert!(
+            stderr.contains(&format!("({}", copy.display())),
+            "{template}: cargo built nothing from the copy:\n{stderr}"
+        );
+        assert!(!stderr.contains("warning"), "{template} warned:\n{stderr}");
+        let config = run_build_command(&copy);
+        let component = copy.join(config.build.component_path.unwrap());
+        assert!(
+            component.is_file(),
+            "{template}: no {}",
+            component.display()
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the end-to-end tests share: the workspace and its builds, the
 //! processes they start (devhost, wash, nats-server) and an HTTP client.
 
+pub mod clones;
 pub mod devhost;
 pub mod http;
 pub mod nats_server;

@@ -1,23 +1,26 @@
 //! The wash leg: the templates as a user starts them, with the real wash.
-//! `wash new` makes a project from a clone of this repository, the README's
-//! build command builds it, and `wash dev` serves it.
+//! `wash new` makes a project from a clone of this repository made the way
+//! Git for Windows makes one (no symlinks, CRLF line endings unless
+//! `.gitattributes` says otherwise), the README's build command builds it,
+//! and `wash dev` serves it.
 //!
 //! wash is found through the `WASH` variable or the PATH. Where there is
 //! none, the wash leg is skipped, and says so once on stderr; with
 //! `REQUIRE_WASH` set (`.ci/run` sets it) a missing wash fails instead.
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+pub use super::clones::share_target;
+use super::clones::{like_git_for_windows, scratch, windows_clone};
 use super::http::Client;
 use super::nats_server::{NatsServer, free_port};
 use super::process::Process;
-use super::workspace::{cargo_build, workspace_root};
+use super::workspace::cargo_build;
 
 /// The wash binary, or `None` (the wash leg is then skipped).
 pub fn wash() -> Option<&'static Path> {
@@ -68,89 +71,17 @@ pub fn wash_command(wash: &Path, dir: &Path) -> Command {
     command
 }
 
-/// Where the wash leg keeps its clone and projects, emptied once per run:
-/// outside the workspace (cargo would take a project inside it for a stray
-/// member of this workspace), one for each checkout.
-fn scratch() -> &'static Path {
-    static SCRATCH: OnceLock<PathBuf> = OnceLock::new();
-    SCRATCH.get_or_init(|| {
-        let mut checkout = DefaultHasher::new();
-        workspace_root().canonicalize().unwrap().hash(&mut checkout);
-        let name = format!("wash-leg-{:016x}", checkout.finish());
-        let dir = std::env::temp_dir().join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("projects")).unwrap();
-        dir
-    })
-}
-
-/// A git repository holding this working tree as it is now (the files git
-/// tracks or would track, symlinks kept as symlinks): what a user would
-/// clone, including changes not yet committed.
-fn clone_source() -> &'static Path {
-    static REPO: OnceLock<PathBuf> = OnceLock::new();
-    REPO.get_or_init(|| {
-        let root = workspace_root();
-        let repo = scratch().join("repo");
-        let listed = git(
-            &root,
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-        );
-        for file in listed.split('\0').filter(|file| !file.is_empty()) {
-            let (from, to) = (root.join(file), repo.join(file));
-            // Listed but deleted in the working tree: not part of it.
-            let Ok(metadata) = from.symlink_metadata() else {
-                continue;
-            };
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            if metadata.is_symlink() {
-                std::os::unix::fs::symlink(std::fs::read_link(&from).unwrap(), &to).unwrap();
-            } else {
-                std::fs::copy(&from, &to).unwrap();
-            }
-        }
-        git(&repo, &["init", "-q"]);
-        git(&repo, &["add", "-A"]);
-        git(
-            &repo,
-            &[
-                "-c",
-                "user.name=tests",
-                "-c",
-                "user.email=tests@localhost",
-                "commit",
-                "-qm",
-                "snapshot",
-            ],
-        );
-        repo
-    })
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "git {args:?}: {stderr}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// `wash new file://<clone> --subfolder <template> --name <name>` in an
-/// empty directory: exactly what a user gets, not yet built.
+/// empty directory, from [`windows_clone`] and with git set as Git for
+/// Windows sets it (wash clones with the user's `git`): exactly what a user
+/// on Windows gets, not yet built. (A user elsewhere gets the same files:
+/// the test of every file it needs compares them with the repository's.)
 pub fn wash_new(wash: &Path, template: &str, name: &str) -> PathBuf {
     let parent = scratch().join("projects").join(name);
     std::fs::create_dir_all(&parent).unwrap();
-    let url = format!("file://{}", clone_source().display());
-    let output = wash_command(wash, &parent)
+    let url = format!("file://{}", windows_clone().display());
+    let mut command = wash_command(wash, &parent);
+    let output = like_git_for_windows(&mut command)
         .args(["new", &url, "--subfolder", template, "--name", name])
         .output()
         .unwrap();
@@ -194,14 +125,6 @@ pub fn built_project(template: &str) -> Option<PathBuf> {
     );
     built.insert(template.to_string(), project.clone());
     Some(project)
-}
-
-/// Links `project/target` to the one build directory every project of the
-/// run shares, so each dependency is compiled once.
-pub fn share_target(project: &Path) {
-    let shared_target = scratch().join("cargo-target");
-    std::fs::create_dir_all(&shared_target).unwrap();
-    std::os::unix::fs::symlink(&shared_target, project.join("target")).unwrap();
 }
 
 /// `wash dev` in a project, on a free loopback port.
@@ -251,12 +174,13 @@ impl WashDev {
     }
 }
 
-/// The clone itself as a project: what `wash dev` at the repository root
-/// serves. Its `target/` is shared like the projects'. `None` without wash.
+/// The Windows-style clone itself as a project: what `wash dev` at the
+/// repository root serves. Its `target/` is shared like the projects'.
+/// `None` without wash.
 pub fn root_project() -> Option<PathBuf> {
     static LINKED: OnceLock<()> = OnceLock::new();
     wash()?;
-    let root = clone_source().to_path_buf();
+    let root = windows_clone().to_path_buf();
     LINKED.get_or_init(|| share_target(&root));
     Some(root)
 }

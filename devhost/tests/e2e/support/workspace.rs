@@ -98,36 +98,43 @@ pub fn built_service(name: &str) -> PathBuf {
         .join(config.dev.service_file.unwrap())
 }
 
-/// Runs a workspace-of-its-own template's build command in its folder, as
-/// wash would (`sh -c`, with `build.env`), once per test run, and returns
-/// its config. It must not warn.
+/// Runs a workspace-of-its-own template's build command in its folder
+/// once per test run, and returns its config.
 fn built_project_config(name: &str) -> ProjectConfig {
     static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
     let dir = workspace_root().join(name);
-    let config = ProjectConfig::load(&dir).unwrap();
     let mut built = BUILT.lock().unwrap();
     if built.contains(name) {
-        return config;
+        return ProjectConfig::load(&dir).unwrap();
     }
+    let config = run_build_command(&dir);
+    built.insert(name.to_string());
+    config
+}
+
+/// Runs the build command of the project in `dir` as wash would (`sh -c`,
+/// with `build.env`), and returns its config. It must not fail or warn.
+pub fn run_build_command(dir: &Path) -> ProjectConfig {
+    let config = ProjectConfig::load(dir).unwrap();
     let command = config.build.command.as_deref().unwrap();
     let output = Command::new("sh")
         .args(["-c", command])
-        .current_dir(&dir)
+        .current_dir(dir)
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("RUSTFLAGS")
         .envs(&config.build.env)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let dir = dir.display();
     assert!(
         output.status.success(),
-        "{name}'s build command failed:\n{stderr}"
+        "the build command in {dir} failed:\n{stderr}"
     );
     assert!(
         !stderr.contains("warning"),
-        "{name}'s build warned:\n{stderr}"
+        "the build in {dir} warned:\n{stderr}"
     );
-    built.insert(name.to_string());
     config
 }
 
