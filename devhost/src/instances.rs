@@ -129,21 +129,22 @@ impl Instances {
     /// message someone waits on) once one of its slots is free, waiting up
     /// to the admission wait for it.
     pub async fn admit(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
-        let wait = Wait::AtMost(self.admission_wait);
-        let slot = component.slots.take(&component.name, wait).await?;
-        Ok(Admitted {
-            store: self.new_store(component),
-            _slot: slot,
-        })
+        self.admit_within(component, Wait::AtMost(self.admission_wait))
+            .await
     }
 
     /// The same for a message nobody waits on (an event): it waits as long
     /// as it takes, since there is nobody to tell that it was turned away.
     pub async fn admit_event(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
-        let slot = component
-            .slots
-            .take(&component.name, Wait::Unbounded)
-            .await?;
+        self.admit_within(component, Wait::Unbounded).await
+    }
+
+    async fn admit_within(
+        &self,
+        component: &Arc<ComponentInfo>,
+        wait: Wait,
+    ) -> Result<Admitted, Busy> {
+        let slot = component.slots.take(&component.name, wait).await?;
         Ok(Admitted {
             store: self.new_store(component),
             _slot: slot,
