@@ -1,5 +1,7 @@
-//! BENCHMARKS.md: where and how the run measured, the table, and the
-//! hand-written `## Log`, which every run keeps as it was.
+//! BENCHMARKS.md, the front page: where and how the run measured, the
+//! table, what the figures mean and, after an overload run, what the hosts
+//! do past their limits. The hand-written log of experiments is a page of
+//! its own, docs/benchmark-log.md, which the runner never touches.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -8,7 +10,6 @@ use std::process::Command;
 use crate::load::{Overloaded, Run};
 use crate::{Args, Host, Measured, Row};
 
-const LOG_HEADING: &str = "## Log";
 const OVERLOAD_HEADING: &str = "## Past the limits";
 
 pub fn write(
@@ -18,14 +19,10 @@ pub fn write(
     measured: &[Measured],
     overloaded: &[(usize, Overloaded)],
 ) {
-    let existing = std::fs::read_to_string(path).unwrap_or_default();
-    let log = match existing.find(&format!("\n{LOG_HEADING}\n")) {
-        Some(at) => existing[at + 1..].to_string(),
-        None => format!("{LOG_HEADING}\n\nWhat was tried and what it bought, newest first.\n"),
-    };
     let mut out = String::from("# Benchmarks\n\n");
-    out +=
-        "Written by `scripts/bench`; everything above `## Log` is rewritten by the next run.\n\n";
+    out += "Written by `scripts/bench`, which rewrites this page on every run. What was \
+            tried and what it bought is in the log of experiments, \
+            [docs/benchmark-log.md](docs/benchmark-log.md).\n\n";
     out += &how_it_ran(args);
     out += &how_it_measures(args);
     out += &table(rows, measured);
@@ -38,25 +35,59 @@ pub fn write(
             service, running in the same host, and exchanges one line; the size is the front's \
             and the service's.\n";
     out += "\n";
+    out += &what_the_figures_mean();
     out += &overload_section(args, rows, overloaded);
-    out += &log;
-    std::fs::write(path, out).unwrap();
+    std::fs::write(path, one_newline_at_end(out)).unwrap();
 }
 
 /// Rewrites only the overload section of an existing report
-/// (`--overload-only`).
+/// (`--overload-only`): from its heading to the next heading or the end of
+/// the page, or, where it has none yet, at the end of the page.
 pub fn write_overload(path: &Path, args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)]) {
     let existing = std::fs::read_to_string(path).unwrap();
-    // The section stands just before the log.
-    let log = 1 + existing
-        .find(&format!("\n{LOG_HEADING}\n"))
-        .expect("a report with a log");
     let start = existing
         .find(&format!("\n{OVERLOAD_HEADING}"))
-        .map_or(log, |at| at + 1);
-    let section = overload_section(args, rows, overloaded);
-    let out = format!("{}{section}{}", &existing[..start], &existing[log..]);
-    std::fs::write(path, out).unwrap();
+        .map_or(existing.len(), |at| at + 1);
+    let end = existing[start..]
+        .find("\n## ")
+        .map_or(existing.len(), |at| start + at + 1);
+    let out = format!(
+        "{}\n\n{}{}",
+        existing[..start].trim_end(),
+        overload_section(args, rows, overloaded),
+        &existing[end..],
+    );
+    std::fs::write(path, one_newline_at_end(out)).unwrap();
+}
+
+/// What a visitor needs to read the table. The page's only text that no
+/// run changes.
+fn what_the_figures_mean() -> String {
+    format!(
+        "## What the figures mean\n\n\
+         - **Ratio to floor** is the figure to compare. The floor is the least a wasi:http \
+         handler can do, served by devhost in the same run: at 0.50x a row's request takes \
+         twice the floor's time, the extra being the template's own work and its host's work \
+         for it. Ratios compare across machines; requests/s do not.\n\
+         - Every figure is from one run on one shared machine with {cpus} CPUs. Fresh hosts of \
+         the same build vary from run to run, so read a row's range as well as its median: \
+         rows whose ranges overlap are not told apart by this run.\n\
+         - devhost is this repository's dev host, built for its tests and this benchmark; \
+         `wash dev` is wasmCloud's, the one a template's user runs, and `wasmtime serve` is \
+         Wasmtime's own. A template's rows under those hosts run the same template, so what \
+         differs between them is the host, not the template: on wasmCloud a template runs at \
+         wasmCloud's speed. Only devhost's rows have a cold start.\n\
+         - How each figure was obtained is under [How it measures](#how-it-measures) and in \
+         the runner (`devhost/benches/templates`). What was tried, measured more closely (two \
+         hosts at once, profiles, wasmCloud's own templates), and what it bought is in the \
+         [log of experiments](docs/benchmark-log.md), newest first.\n\n",
+        cpus = first_line("nproc", &[]),
+    )
+}
+
+/// The page as written: no trailing blank lines.
+fn one_newline_at_end(page: String) -> String {
+    format!("{}\n", page.trim_end())
 }
 
 /// The overload rows: what each host does with more connections at once
@@ -121,7 +152,7 @@ fn how_it_ran(args: &Args) -> String {
         .and_then(|package| field(package, "version"))
         .unwrap_or_default();
     let wash =
-        crate::support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
+        test_support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
     format!(
         "## How it ran\n\n\
          - When: {}\n\
