@@ -34,26 +34,17 @@
 //! ```
 
 // In the order they build on each other: each module uses only those
-// above it.
-mod admission;
-pub mod allowed_hosts;
-mod bindings;
-mod build_command;
-mod components;
-pub mod config;
-mod guest_output;
-mod handlers;
-mod host;
-mod http;
-mod instances;
-mod keyvalue;
+// above it (a blank line between them keeps rustfmt from sorting them).
+// The interfaces devhost provides to components know nothing of the
+// runtime that loads the components and runs them.
 mod log;
-mod messaging;
-pub mod sockets;
-mod state;
-mod subject;
-mod wasi_config;
 
-pub use admission::DEFAULT_ADMISSION_WAIT;
-pub use host::{DEFAULT_ADDRESS, DEFAULT_REQUEST_TIMEOUT, Options, RunningHost, start};
-pub use instances::DEFAULT_MAX_INSTANCES;
+mod interfaces;
+
+mod runtime;
+
+pub use interfaces::{allowed_hosts, sockets};
+pub use runtime::{
+    DEFAULT_ADDRESS, DEFAULT_ADMISSION_WAIT, DEFAULT_MAX_INSTANCES, DEFAULT_REQUEST_TIMEOUT,
+    Options, RunningHost, config, start,
+};

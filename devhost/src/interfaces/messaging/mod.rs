@@ -3,9 +3,9 @@
 //!
 //! The [`Broker`] knows each subscriber by its [`Subscription`]: its
 //! subjects, its consumer group, and the channel its messages go to.
-//! Running a handler in a fresh instance is the host's job (`handlers.rs`),
-//! so nothing here knows about instances. How messages travel is the
-//! transport's business:
+//! Running a handler in a fresh instance is the runtime's job
+//! (`runtime/handlers.rs`), so nothing here knows about instances. How
+//! messages travel is the transport's business:
 //!
 //! - [`in_process`], the default: the components of this one host share a
 //!   subject space, and nothing leaves the process.
@@ -18,6 +18,7 @@ mod consumer_group;
 mod in_process;
 mod nats;
 mod nats_delivery;
+mod subject;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +28,10 @@ use tokio::task::JoinHandle;
 use wasmtime::component::{HasData, Linker};
 
 pub use consumer_group::ConsumerGroup;
+pub use subject::{SubjectPattern, parse_subscriptions};
 
-use crate::bindings::consumer;
-use crate::bindings::messaging_types::{self, BrokerMessage};
-use crate::subject::SubjectPattern;
+use crate::interfaces::bindings::consumer;
+use crate::interfaces::bindings::messaging_types::{self, BrokerMessage};
 
 /// A message for a subscriber's handler, and where to say how it ended:
 /// the handler's own `Err`, or an `Err` for a trap or a timeout.

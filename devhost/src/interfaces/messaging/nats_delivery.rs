@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use super::nats::NatsClient;
 use super::{ConsumerGroup, Subscription};
-use crate::bindings::messaging_types::BrokerMessage;
+use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::log;
 
 /// Subscribes every pattern of every subscriber, in its consumer group, and

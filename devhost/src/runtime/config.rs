@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::allowed_hosts::AllowedHost;
-use crate::sockets::Sockets;
+use crate::interfaces::allowed_hosts::AllowedHost;
+use crate::interfaces::sockets::Sockets;
 
-/// A component's configuration: what `wasi:config/store` hands it.
-pub type ConfigMap = BTreeMap<String, String>;
+/// A component's configuration, which `wasi:config/store` hands it.
+pub use crate::interfaces::wasi_config::ConfigMap;
 
 /// Where the config lives, relative to the project directory.
 pub const CONFIG_FILE: &str = ".wash/config.yaml";

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use tokio::process::Command;
 
-use crate::config::BuildConfig;
+use super::config::BuildConfig;
 
 /// Runs the build command through `sh -c` in `project_dir` with `build.env`
 /// added to the environment. Its output goes to our stderr, so devhost's

@@ -1,10 +1,14 @@
 //! `wasi:config/store@0.2.0-rc.1`: a component reads its merged config map
 //! (`workload.config` overlaid by the component's own `config`).
 
+use std::collections::BTreeMap;
+
 use wasmtime::component::{HasData, Linker};
 
-use crate::bindings::config_store::{self, Error, Host};
-use crate::config::ConfigMap;
+use super::bindings::config_store::{self, Error, Host};
+
+/// A component's configuration: what `wasi:config/store` hands it.
+pub type ConfigMap = BTreeMap<String, String>;
 
 /// What one instance's config calls reach: its component's config.
 pub struct WasiConfig<'a>(pub &'a ConfigMap);

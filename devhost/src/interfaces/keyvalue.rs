@@ -11,8 +11,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
-use crate::bindings::keyvalue_store::{Error, KeyResponse};
-use crate::bindings::{Bucket, atomics, batch, keyvalue_store};
+use super::bindings::keyvalue_store::{Error, KeyResponse};
+use super::bindings::{Bucket, atomics, batch, keyvalue_store};
 
 type Entries = BTreeMap<String, Vec<u8>>;
 

@@ -12,15 +12,14 @@ use wasmtime_wasi_http::{
     RequestOptions, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
 };
 
-use crate::admission::Slots;
-use crate::allowed_hosts::AllowedHost;
-use crate::config::ConfigMap;
-use crate::guest_output::GuestOutput;
-use crate::keyvalue::{KeyValue, KeyValueStore};
+use super::admission::Slots;
+use super::guest_output::GuestOutput;
+use crate::interfaces::allowed_hosts::AllowedHost;
+use crate::interfaces::keyvalue::{KeyValue, KeyValueStore};
+use crate::interfaces::messaging::{Broker, Consumer};
+use crate::interfaces::sockets::Sockets;
+use crate::interfaces::wasi_config::{ConfigMap, WasiConfig};
 use crate::log;
-use crate::messaging::{Broker, Consumer};
-use crate::sockets::Sockets;
-use crate::wasi_config::WasiConfig;
 
 /// A loaded component's name, merged config, the hosts its outgoing HTTP
 /// may reach, and its share of the instance pool, shared by its instances.
@@ -51,9 +50,9 @@ impl ComponentState {
         broker: Arc<Broker>,
     ) -> Self {
         // No environment, arguments or preopened directories, and sockets
-        // only as `sockets.rs` allows (wasmtime-wasi denies them otherwise).
-        // The guest's stdout goes to our stderr, so devhost's own stdout
-        // carries only its own lines; both a whole line at a time.
+        // only as `interfaces/sockets.rs` allows (wasmtime-wasi denies them
+        // otherwise). The guest's stdout goes to our stderr, so devhost's
+        // own stdout carries only its own lines; both a whole line at a time.
         let mut wasi = WasiCtx::builder();
         wasi.stdout(GuestOutput::default())
             .stderr(GuestOutput::default());
@@ -70,7 +69,7 @@ impl ComponentState {
         }
     }
 
-    /// For `wasi:keyvalue` (see `keyvalue.rs`).
+    /// For `wasi:keyvalue` (see `interfaces/keyvalue.rs`).
     pub fn keyvalue(&mut self) -> KeyValue<'_> {
         KeyValue {
             store: &self.keyvalue,
@@ -78,7 +77,7 @@ impl ComponentState {
         }
     }
 
-    /// For `wasi:config` (see `wasi_config.rs`).
+    /// For `wasi:config` (see `interfaces/wasi_config.rs`).
     pub fn config(&mut self) -> WasiConfig<'_> {
         WasiConfig(&self.component.config)
     }

@@ -14,7 +14,7 @@
 
 use anyhow::bail;
 
-use crate::config::ConfigMap;
+use crate::interfaces::wasi_config::ConfigMap;
 
 const CONFIG_KEY: &str = "consumer_group";
 const BROADCAST: &str = "broadcast";

@@ -28,7 +28,7 @@ mod host {
             default: trappable,
         },
         with: {
-            "wasi:keyvalue/store.bucket": crate::bindings::Bucket,
+            "wasi:keyvalue/store.bucket": crate::interfaces::bindings::Bucket,
         },
     });
 }

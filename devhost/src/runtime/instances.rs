@@ -12,10 +12,10 @@ use wasmtime::{
     ProfilingStrategy, Store, UpdateDeadline,
 };
 
-use crate::admission::{Busy, Slot, Wait};
-use crate::keyvalue::KeyValueStore;
-use crate::messaging::Broker;
-use crate::state::{ComponentInfo, ComponentState};
+use super::admission::{Busy, Slot, Wait};
+use super::state::{ComponentInfo, ComponentState};
+use crate::interfaces::keyvalue::KeyValueStore;
+use crate::interfaces::messaging::Broker;
 
 /// How often the engine's epoch advances: the granularity of the time limit
 /// and how often a busy guest yields to other tasks.
@@ -261,7 +261,7 @@ impl Drop for EpochTicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admission::Slots;
+    use crate::runtime::admission::Slots;
 
     /// `(module (func (export "run") (loop (br 0))))`: a guest that never
     /// returns and never calls the host, written out as binary so the tests

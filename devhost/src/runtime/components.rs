@@ -10,15 +10,15 @@ use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::admission::{self, Slots};
-use crate::bindings::MessageHandlerPre;
-use crate::config::ComponentSpec;
-use crate::handlers::Handler;
-use crate::http::HttpComponent;
-use crate::messaging::ConsumerGroup;
-use crate::state::{ComponentInfo, ComponentState};
-use crate::subject::{SubjectPattern, parse_subscriptions};
-use crate::{keyvalue, log, messaging, wasi_config};
+use super::admission::{self, Slots};
+use super::config::ComponentSpec;
+use super::handlers::Handler;
+use super::http::HttpComponent;
+use super::state::{ComponentInfo, ComponentState};
+use crate::interfaces::bindings::MessageHandlerPre;
+use crate::interfaces::messaging::{ConsumerGroup, SubjectPattern, parse_subscriptions};
+use crate::interfaces::{keyvalue, messaging, wasi_config};
+use crate::log;
 
 const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
 const MESSAGE_HANDLER_EXPORT: &str = "wasmcloud:messaging/handler";

@@ -26,10 +26,10 @@ use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
-use crate::admission::{Busy, RETRY_AFTER_SECONDS};
-use crate::instances::{Admitted, Instances};
+use super::admission::{Busy, RETRY_AFTER_SECONDS};
+use super::instances::{Admitted, Instances};
+use super::state::{ComponentInfo, ComponentState};
 use crate::log;
-use crate::state::{ComponentInfo, ComponentState};
 
 /// How long a client has to send a request's headers, from when it starts
 /// (or, on a kept-alive connection, from the end of the previous response):

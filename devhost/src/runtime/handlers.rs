@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::bindings::MessageHandlerPre;
-use crate::instances::Instances;
-use crate::messaging::Delivery;
-use crate::state::{ComponentInfo, ComponentState};
+use super::instances::Instances;
+use super::state::{ComponentInfo, ComponentState};
+use crate::interfaces::bindings::MessageHandlerPre;
+use crate::interfaces::messaging::Delivery;
 
 /// A component that exports the handler, linked and ready to instantiate.
 pub struct Handler {

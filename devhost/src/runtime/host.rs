@@ -10,12 +10,13 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::admission::DEFAULT_ADMISSION_WAIT;
-use crate::bindings::messaging_types::BrokerMessage;
-use crate::config::ProjectConfig;
-use crate::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
-use crate::messaging::{Broker, Subscription, Transport};
-use crate::{build_command, components, http, log};
+use super::admission::DEFAULT_ADMISSION_WAIT;
+use super::config::ProjectConfig;
+use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
+use super::{build_command, components, http};
+use crate::interfaces::bindings::messaging_types::BrokerMessage;
+use crate::interfaces::messaging::{Broker, Subscription, Transport};
+use crate::log;
 
 /// Where devhost listens when neither `--address` nor `dev.address` says.
 /// (wash listens on 0.0.0.0:8000; a dev host stays on loopback.)

@@ -26,7 +26,7 @@ use async_nats::{Event, HeaderMap, HeaderValue, SubscribeError};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use crate::bindings::messaging_types::BrokerMessage;
+use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::log;
 
 /// How long connecting may take before start-up fails.

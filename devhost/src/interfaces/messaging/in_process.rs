@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::Subscription;
-use crate::bindings::messaging_types::BrokerMessage;
+use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::log;
 
 #[derive(Default)]

@@ -1,0 +1,31 @@
+//! The runtime: reading a project's `.wash/config.yaml`, building it,
+//! compiling and linking its components with the interfaces devhost
+//! provides (`src/interfaces/`), and running them, a fresh instance for
+//! every HTTP request and every message, each admitted to its component's
+//! share of the pool and run under a time limit.
+
+// In the order they build on each other: each module uses only those
+// above it (a blank line between them keeps rustfmt from sorting them).
+pub mod config;
+
+mod build_command;
+
+mod admission;
+
+mod guest_output;
+
+mod state;
+
+mod instances;
+
+mod handlers;
+
+mod http;
+
+mod components;
+
+mod host;
+
+pub use admission::DEFAULT_ADMISSION_WAIT;
+pub use host::{DEFAULT_ADDRESS, DEFAULT_REQUEST_TIMEOUT, Options, RunningHost, start};
+pub use instances::DEFAULT_MAX_INSTANCES;
