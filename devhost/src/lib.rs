@@ -5,7 +5,8 @@
 //! serves HTTP from the first component that exports
 //! `wasi:http/incoming-handler`, linking every component with:
 //!
-//! - WASI (p2) and `wasi:http`, with outgoing HTTP requests denied;
+//! - WASI (p2) and `wasi:http`, outgoing requests only to the component's
+//!   `allowedHosts`;
 //! - `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
 //!   shared by all instances;
 //! - `wasi:config/store@0.2.0-rc.1`: each component's config map;

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::nats_server::free_port;
-use crate::support::process::Process;
-use crate::support::{Devhost, WashDev};
 use crate::{Host, Row};
+use test_support::nats_server::free_port;
+use test_support::process::Process;
+use test_support::{DevhostProcess, WashDev};
 
 /// The devhost the benchmark runs: the same build the tests run.
 const DEVHOST: &str = env!("CARGO_BIN_EXE_devhost");
@@ -114,16 +114,16 @@ pub fn cold_start(row: &Row, runs: u32) -> (f64, f64) {
 }
 
 /// A devhost serving `project` on `address`, pinned to CPU 0.
-pub fn start_on_cpu0(project: &Path, address: &str, args: &[String]) -> Devhost {
+pub fn start_on_cpu0(project: &Path, address: &str, args: &[String]) -> DevhostProcess {
     let mut pinned = Command::new("taskset");
     pinned.args(["-c", "0", DEVHOST, "-C"]).arg(project);
     pinned.args(["--no-build", "--address", address]).args(args);
-    Devhost::spawn_quiet(pinned, address)
+    DevhostProcess::spawn_quiet(pinned, address)
 }
 
 /// A row's host, running; killed when dropped.
 enum Started {
-    Devhost(Devhost),
+    Devhost(DevhostProcess),
     Wash(WashDev),
     Wasmtime(Process),
 }
@@ -137,7 +137,7 @@ fn start(row: &Row) -> (Started, String) {
             command.arg("-C").arg(&row.project);
             command.args(["--no-build", "--address", &address]);
             command.args(&row.devhost_args);
-            let host = Devhost::spawn_quiet(command, &address);
+            let host = DevhostProcess::spawn_quiet(command, &address);
             let url = host.url.clone();
             (Started::Devhost(host), url)
         }

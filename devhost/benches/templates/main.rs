@@ -1,7 +1,7 @@
 //! `scripts/bench`: the size, cold start, throughput and latency of every
 //! template under devhost, next to a floor (the least a wasi:http handler
-//! can do) measured in the same run, written to BENCHMARKS.md, whose
-//! hand-written `## Log` it keeps.
+//! can do) measured in the same run, written to BENCHMARKS.md. The rows
+//! are the table of templates' benchmark requests (test-support).
 //!
 //! Established tools do the measuring: `hyperfine` times the cold starts,
 //! and `wrk`, a separate process on a CPU of its own, loads the host and
@@ -11,12 +11,6 @@
 // Like the tests, the runner stops at the first thing that goes wrong: a
 // panic here is a failed run, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-// The benchmark shares the end-to-end tests' helpers (building, starting
-// devhost and nats-server) and uses only some of them.
-#[allow(dead_code, unused_imports)]
-#[path = "../../tests/e2e/support/mod.rs"]
-mod support;
 
 mod load;
 mod report;
@@ -28,8 +22,10 @@ use std::time::Instant;
 use clap::Parser;
 
 use load::{Request, Run};
-use support::workspace::{built_service, cargo_build, edited_project, scratch_project};
-use support::{NatsServer, built_component, workspace_root};
+use test_support::workspace::{
+    build_components, built_service, cargo_build, edited_project, scratch_project,
+};
+use test_support::{NatsServer, TEMPLATES, built_component, workspace_root};
 
 /// Benchmark the templates under devhost and write BENCHMARKS.md.
 #[derive(Parser)]
@@ -99,28 +95,17 @@ pub struct Measured {
 fn main() {
     let args = Args::parse();
     let started = Instant::now();
-    support::workspace::build_components();
+    build_components();
     cargo_build(&workspace_root(), &["-p", "bench-floor"]);
     let nats = NatsServer::start();
     // http-client's upstream, for the whole run: the floor, on the
     // loaded host's CPU.
     let floor = floor_project();
-    let upstream_address = format!("127.0.0.1:{}", support::nats_server::free_port());
+    let upstream_address = format!("127.0.0.1:{}", test_support::nats_server::free_port());
     let _upstream = load::start_on_cpu0(floor.path(), &upstream_address, &[]);
     // Kept until the end: the rows' projects live in them.
-    let projects = [
-        floor,
-        edited_project("http-hello", str::to_string),
-        edited_project("http-router", str::to_string),
-        edited_project("kv-counter", str::to_string),
-        edited_project("http-client", |config| {
-            config.replace("127.0.0.1:8081", &upstream_address)
-        }),
-        edited_project("task-stats", |config| {
-            config.replace("nats://127.0.0.1:4222", &nats.url())
-        }),
-    ];
-    let rows = rows(&projects, &nats.url());
+    let mut projects = vec![floor];
+    let rows = rows(&mut projects, &upstream_address, &nats.url());
     let path = workspace_root().join(&args.output);
     if args.overload_only {
         let overloaded = overload(&rows, &args);
@@ -167,78 +152,69 @@ fn main() {
     );
 }
 
-fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
-    let get = |path| Request::new("GET", path, "");
-    let task = Request::new("POST", "/task", r#"{"payload":"Hello World"}"#);
-    let built = |names: &[&str]| names.iter().map(|name| built_component(name)).collect();
-    let row = |label, project: &tempfile::TempDir, components: &[&str], request| Row {
+/// The floor (the first of `projects`), then a devhost row for every
+/// template with a benchmark request in the table, in its order.
+fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -> Vec<Row> {
+    let devhost_row = |label, project: PathBuf, files, request| Row {
         label,
         host: Host::Devhost,
-        project: project.path().to_path_buf(),
-        devhost_args: Vec::new(),
-        files: built(components),
-        request,
-    };
-    // The templates that are projects of their own run in place.
-    let in_place = |name: &'static str, files, request| Row {
-        label: name,
-        host: Host::Devhost,
-        project: workspace_root().join(name),
+        project,
         devhost_args: Vec::new(),
         files,
         request,
     };
-    let [floor, hello, router, kv, client, stats] = projects;
-    let mut rows = vec![
-        row("floor", floor, &["bench-floor"], get("/")),
-        row("http-hello", hello, &["http-hello"], get("/")),
-        row(
-            "http-router",
-            router,
-            &["http-router"],
-            get("/api/greet/Ada"),
-        ),
-        row(
-            "kv-counter",
-            kv,
-            &["kv-counter"],
-            Request::new("POST", "/counters/bench", ""),
-        ),
-        Row {
-            label: "http-api + task-leet",
-            host: Host::Devhost,
-            project: workspace_root(),
-            devhost_args: Vec::new(),
-            files: built(&["http-api", "task-leet"]),
-            request: task.clone(),
-        },
-        Row {
-            label: "http-api + task-leet over NATS",
-            host: Host::Devhost,
-            project: workspace_root(),
-            devhost_args: vec!["--nats-url".into(), nats_url.into()],
-            files: built(&["http-api", "task-leet"]),
-            request: task,
-        },
-        row("http-client", client, &["http-client"], get("/")),
-        row("task-stats", stats, &["task-stats"], get("/stats")),
-        in_place(
-            "service-tcp",
-            vec![built_component("service-tcp"), built_service("service-tcp")],
-            Request::new("POST", "/line", "Hello World"),
-        ),
-        in_place(
-            "http-composed",
-            built(&["http-composed"]),
-            Request::new("POST", "/", "Hello,   composed    world"),
-        ),
-    ];
+    let floor = projects[0].path().to_path_buf();
+    let floor_files = vec![built_component("bench-floor")];
+    let mut rows = vec![devhost_row(
+        "floor",
+        floor,
+        floor_files,
+        Request::new("GET", "/", ""),
+    )];
+    for template in &TEMPLATES {
+        let Some(request) = template.bench else {
+            continue;
+        };
+        let request = Request::new(request.method, request.path, request.body);
+        let mut files = vec![built_component(template.name)];
+        if template.has_service {
+            files.push(built_service(template.name));
+        }
+        if template.name == "http-api" {
+            // The pair: http-api asks task-leet, both in the root project,
+            // linked in one host or over NATS.
+            files.push(built_component("task-leet"));
+            let over_nats = Row {
+                label: "http-api + task-leet over NATS",
+                devhost_args: vec!["--nats-url".into(), nats_url.into()],
+                ..devhost_row("", workspace_root(), files.clone(), request.clone())
+            };
+            let pair = devhost_row("http-api + task-leet", workspace_root(), files, request);
+            rows.extend([pair, over_nats]);
+            continue;
+        }
+        // A project of its own runs in place; the others from their config,
+        // with http-client's upstream and task-stats' NATS server the run's.
+        let project = match template.own_workspace {
+            true => workspace_root().join(template.name),
+            false => {
+                let edited = edited_project(template.name, |config| {
+                    (config.replace("127.0.0.1:8081", upstream))
+                        .replace("nats://127.0.0.1:4222", nats_url)
+                });
+                let path = edited.path().to_path_buf();
+                projects.push(edited);
+                path
+            }
+        };
+        rows.push(devhost_row(template.name, project, files, request));
+    }
     // The HTTP templates served by one .wasm file, under the hosts a user
     // would run instead, where they are installed: what devhost costs
     // against the real ones.
     // Each row goes after the template's devhost row. (`wasmtime serve` has
     // no wasi:keyvalue, so kv-counter runs under wash alone.)
-    if support::wash::wash().is_none() {
+    if test_support::wash::wash().is_none() {
         eprintln!("bench: no wash on the PATH and WASH is not set: its rows are skipped");
     }
     let wasmtime_installed = matches!(
@@ -267,7 +243,7 @@ fn rows(projects: &[tempfile::TempDir; 6], nats_url: &str) -> Vec<Row> {
             request: request.clone(),
         };
         let mut others = Vec::new();
-        if let Some(project) = support::wash::built_project(template) {
+        if let Some(project) = test_support::wash::built_project(template) {
             others.push(other_host(Host::WashDev, project));
         }
         if wasmtime_serves && wasmtime_installed {

@@ -151,8 +151,7 @@ fn how_it_ran(args: &Args) -> String {
         .find(|package| package.contains("name = \"wasmtime\"\n"))
         .and_then(|package| field(package, "version"))
         .unwrap_or_default();
-    let wash =
-        test_support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
+    let wash = test_support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
     format!(
         "## How it ran\n\n\
          - When: {}\n\

@@ -1,0 +1,240 @@
+//! http-client's contract over HTTP, under devhost and under wash: its
+//! upstream (a small server of the test's own, on loopback) answering,
+//! failing or not there, the config naming it or not, the host allowing it
+//! or not. Each case is a host of its own, configured as the case needs.
+
+use reqwest::Method;
+use test_support::readme;
+use test_support::upstream::{Answer, Upstream};
+use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::workspace::edited_project;
+use test_support::{Client, WashDev, start_host, start_host_in, workspace_root};
+
+/// The upstream and allowed host in http-client's own config, which each
+/// case replaces.
+const CONFIGURED: &str = "127.0.0.1:8081";
+
+/// One configuration, and what `GET /` answers under it.
+struct Case {
+    /// `upstream_url`.
+    url: String,
+    /// The one entry of `allowedHosts`.
+    allowed: String,
+    status: u16,
+    /// The body for a 200, the error message otherwise.
+    answer: String,
+}
+
+/// Every way a call can go, against upstreams that `upstreams` keeps
+/// running. `free` is a port nothing listens on.
+fn cases(upstreams: &Upstreams) -> Vec<Case> {
+    let case = |address: &str, status, answer: String| Case {
+        url: format!("http://{address}/"),
+        allowed: address.to_string(),
+        status,
+        answer,
+    };
+    let Upstreams {
+        greeting,
+        slow,
+        failing,
+        not_http,
+        free,
+    } = upstreams;
+    let greeting = &greeting.address;
+    vec![
+        case(greeting, 200, "Hello from upstream".into()),
+        Case {
+            allowed: "127.0.0.1:1".into(),
+            ..case(
+                greeting,
+                502,
+                format!("the host does not allow calls to {greeting}: add it to allowedHosts"),
+            )
+        },
+        case(free, 502, format!("{free} refused the connection")),
+        case(
+            "upstream.invalid",
+            502,
+            "the name in upstream.invalid does not resolve".into(),
+        ),
+        case(
+            &slow.address,
+            504,
+            format!("{} did not answer within 5 s", slow.address),
+        ),
+        case(
+            &failing.address,
+            502,
+            format!("{} answered 500 Internal Server Error", failing.address),
+        ),
+        case(
+            &not_http.address,
+            502,
+            format!("{} did not answer in HTTP", not_http.address),
+        ),
+    ]
+}
+
+struct Upstreams {
+    greeting: Upstream,
+    slow: Upstream,
+    failing: Upstream,
+    not_http: Upstream,
+    free: String,
+}
+
+impl Upstreams {
+    fn start() -> Self {
+        Self {
+            greeting: Upstream::start(Answer::Greeting),
+            slow: Upstream::start(Answer::Slow),
+            failing: Upstream::start(Answer::ServerError),
+            not_http: Upstream::start(Answer::NotHttp),
+            free: format!("127.0.0.1:{}", test_support::nats_server::free_port()),
+        }
+    }
+}
+
+async fn check(client: &Client, case: &Case) {
+    let answer = client.get("/").await;
+    assert_eq!(answer.status, case.status, "{}: {}", case.url, answer.body);
+    if case.status == 200 {
+        assert_eq!(answer.header("content-type"), Some("text/plain"));
+        assert_eq!(answer.body, case.answer);
+    } else {
+        assert_eq!(answer.json_error(), case.answer, "{}", case.url);
+    }
+}
+
+/// What does not depend on the upstream: 405 and 404.
+async fn routes(client: &Client) {
+    let answer = client.send(Method::POST, "/", None, "").await;
+    assert_eq!(answer.status, 405);
+    assert_eq!(answer.header("allow"), Some("GET"));
+    assert_eq!(answer.json_error(), "method not allowed");
+    let answer = client.get("/nope").await;
+    assert_eq!(answer.status, 404);
+    answer.json_error();
+}
+
+const NOT_CONFIGURED: &str = "`upstream_url` is not set in this component's config";
+
+/// The config calling `upstream`, with no `allowedHosts` at all: devhost
+/// then allows no host, and wash dev every host.
+fn without_allowed_hosts(config: &str, upstream: &str) -> String {
+    let config = config.replace(CONFIGURED, upstream);
+    let lines = config.lines().filter(|line| {
+        !line.contains("allowedHosts:") && !line.trim_start().starts_with(&format!("- {upstream}"))
+    });
+    lines.collect::<Vec<_>>().join("\n")
+}
+
+/// The config with another key where `upstream_url` was (a `config:`
+/// with no keys at all is not a map, and wash refuses it).
+fn without_upstream_url(config: &str) -> String {
+    config.replace("upstream_url:", "another_setting:")
+}
+
+#[tokio::test]
+async fn under_devhost() {
+    let upstreams = Upstreams::start();
+    for case in cases(&upstreams) {
+        let project = edited_project("http-client", |config| {
+            let config = config.replace(&format!("http://{CONFIGURED}/"), &case.url);
+            config.replace(&format!("- {CONFIGURED}"), &format!("- {}", case.allowed))
+        });
+        let host = start_host_in(project.path()).await;
+        let client = Client::new(&host);
+        check(&client, &case).await;
+        routes(&client).await;
+    }
+
+    let project = edited_project("http-client", without_upstream_url);
+    let host = start_host_in(project.path()).await;
+    let answer = Client::new(&host).get("/").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json_error(), NOT_CONFIGURED);
+
+    let greeting = &upstreams.greeting.address;
+    let project = edited_project("http-client", |config| {
+        without_allowed_hosts(config, greeting)
+    });
+    let host = start_host_in(project.path()).await;
+    let answer = Client::new(&host).get("/").await;
+    assert_eq!(answer.status, 502);
+    assert_eq!(
+        answer.json_error(),
+        format!("the host does not allow calls to {greeting}: add it to allowedHosts")
+    );
+}
+
+#[tokio::test]
+async fn under_wash() {
+    let (Some(wash), Some(project)) = (wash(), built_project("http-client")) else {
+        return;
+    };
+    let upstreams = Upstreams::start();
+    for case in cases(&upstreams) {
+        let workload = format!(
+            "{{config={{upstream_url={:?}}}, allowedHosts=[{:?}]}}",
+            case.url, case.allowed
+        );
+        let host = WashDev::start(&project, None, Some(&workload));
+        check(&host.client(), &case).await;
+        routes(&host.client()).await;
+    }
+
+    // wash's variables can add a key but not remove one: a project of its own.
+    let project = wash_new(wash, "http-client", "http-client-unconfigured");
+    share_target(&project);
+    let config = project.join(".wash/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, without_upstream_url(&text)).unwrap();
+    let host = WashDev::start(&project, None, None);
+    let answer = host.client().get("/").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json_error(), NOT_CONFIGURED);
+
+    // Where devhost allows no host, wash dev allows every one.
+    let project = wash_new(wash, "http-client", "http-client-no-allowed-hosts");
+    share_target(&project);
+    let config = project.join(".wash/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let greeting = &upstreams.greeting.address;
+    std::fs::write(&config, without_allowed_hosts(&text, greeting)).unwrap();
+    let host = WashDev::start(&project, None, None);
+    let answer = host.client().get("/").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, "Hello from upstream")
+    );
+}
+
+/// Its examples call http-hello, as its README suggests.
+#[tokio::test]
+async fn readme_under_devhost() {
+    let upstream = start_host("http-hello").await;
+    let address = upstream.local_addr().to_string();
+    let project = edited_project("http-client", |config| {
+        config.replace("127.0.0.1:8081", &address)
+    });
+    let host = start_host_in(project.path()).await;
+    let url = format!("http://{}", host.local_addr());
+    let readme = workspace_root().join("http-client/README.md");
+    readme::check(&readme, &url, readme::Host::Devhost).await;
+}
+
+#[tokio::test]
+async fn readme_under_wash() {
+    let (Some(hello), Some(client)) = (built_project("http-hello"), built_project("http-client"))
+    else {
+        return;
+    };
+    let upstream = WashDev::start(&hello, None, None);
+    let address = upstream.url.trim_start_matches("http://");
+    let workload =
+        format!(r#"{{config={{upstream_url="http://{address}/"}}, allowedHosts=["{address}"]}}"#);
+    let host = WashDev::start(&client, None, Some(&workload));
+    readme::check(&client.join("README.md"), &host.url, readme::Host::Wash).await;
+}

@@ -1,0 +1,209 @@
+//! The wash leg: the templates as a user starts them, with the real wash.
+//! `wash new` makes a project from a clone of this repository made the way
+//! Git for Windows makes one (no symlinks, CRLF line endings unless
+//! `.gitattributes` says otherwise), the README's build command builds it,
+//! and `wash dev` serves it.
+//!
+//! wash is found through the `WASH` variable or the PATH. Where there is
+//! none, the wash leg is skipped, and says so once on stderr; with
+//! `REQUIRE_WASH` set (`.ci/run` sets it) a missing wash fails instead.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::client::Client;
+pub use crate::clones::share_target;
+use crate::clones::{like_git_for_windows, scratch, windows_clone};
+use crate::nats_server::{NatsServer, free_port};
+use crate::process::Process;
+use crate::workspace::cargo_build;
+
+/// The wash binary, or `None` (the wash leg is then skipped).
+pub fn wash() -> Option<&'static Path> {
+    static WASH: OnceLock<Option<PathBuf>> = OnceLock::new();
+    WASH.get_or_init(find_wash).as_deref()
+}
+
+fn find_wash() -> Option<PathBuf> {
+    let found = match std::env::var_os("WASH") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(path.is_file(), "WASH={} is not a file", path.display());
+            Some(path)
+        }
+        None => std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("wash"))
+                .find(|path| path.is_file())
+        }),
+    };
+    if found.is_none() {
+        assert!(
+            std::env::var_os("REQUIRE_WASH").is_none(),
+            "REQUIRE_WASH is set, but there is no wash: set WASH or put wash on the PATH"
+        );
+        // Straight to stderr: cargo test hides what print macros write.
+        let _ = writeln!(
+            std::io::stderr(),
+            "wash leg skipped: no `wash` on the PATH and WASH is not set"
+        );
+    }
+    found
+}
+
+/// `wash -C <dir>`: without `-C`, wash works in the first folder upwards
+/// that holds a `.wash/config.yaml`.
+///
+/// `CARGO_TARGET_DIR` points somewhere else, as some users' does: the
+/// templates' `build.env` must bring the build output back to `target/`.
+pub fn wash_command(wash: &Path, dir: &Path) -> Command {
+    let mut command = Command::new(wash);
+    command
+        .arg("-C")
+        .arg(dir)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("CARGO_TARGET_DIR", scratch().join("elsewhere"));
+    command
+}
+
+/// `wash new file://<clone> --subfolder <template> --name <name>` in an
+/// empty directory, from [`windows_clone`] and with git set as Git for
+/// Windows sets it (wash clones with the user's `git`): exactly what a user
+/// on Windows gets, not yet built. (A user elsewhere gets the same files:
+/// the test of every file it needs compares them with the repository's.)
+pub fn wash_new(wash: &Path, template: &str, name: &str) -> PathBuf {
+    let parent = scratch().join("projects").join(name);
+    std::fs::create_dir_all(&parent).unwrap();
+    let url = format!("file://{}", windows_clone().display());
+    let mut command = wash_command(wash, &parent);
+    let output = like_git_for_windows(&mut command)
+        .args(["new", &url, "--subfolder", template, "--name", name])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "wash new --subfolder {template} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parent.join(name)
+}
+
+/// A project made from `template` with `wash new`, built with the README's
+/// build command (offline, from the committed Cargo.lock) and then with
+/// `wash build --skip-fetch`: once per test run, shared by the tests that
+/// only serve it. `None` without wash.
+///
+/// Its `target/` is shared (see [`share_target`]): build output only, the
+/// files `wash new` wrote are untouched.
+pub fn built_project(template: &str) -> Option<PathBuf> {
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    let wash = wash()?;
+    let mut built = BUILT.lock().unwrap();
+    if let Some(project) = built.get(template) {
+        return Some(project.clone());
+    }
+    let project = wash_new(wash, template, template);
+    share_target(&project);
+
+    let stderr = cargo_build(&project, &["--offline", "--locked"]);
+    assert!(!stderr.contains("warning"), "{template} warned:\n{stderr}");
+    let output = wash_command(wash, &project)
+        .args(["build", "--skip-fetch"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("Successfully built component"),
+        "wash build --skip-fetch in {template}:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    built.insert(template.to_string(), project.clone());
+    Some(project)
+}
+
+/// `wash dev` in a project, on a free loopback port.
+pub struct WashDev {
+    /// Killed (and with it, the host) when this is dropped.
+    process: Process,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl WashDev {
+    /// Starts `wash dev` in `project` and waits until it serves.
+    /// `nats_url` sets `dev.data_nats_url`; `workload` is laid over the
+    /// `workload:` section, written as wash reads its `WASH_WORKLOAD`
+    /// variable (`{config={key="value"}, allowedHosts=["host:port"]}`).
+    /// wash lays these variables over `.wash/config.yaml` key by key, so
+    /// the project itself is left as it is.
+    pub fn start(project: &Path, nats_url: Option<&str>, workload: Option<&str>) -> Self {
+        let wash = wash().expect("the wash leg runs only with wash");
+        let address = format!("127.0.0.1:{}", free_port());
+        let mut dev = format!("address={address:?}");
+        if let Some(url) = nats_url {
+            dev.push_str(&format!(", data_nats_url={url:?}"));
+        }
+        let mut command = wash_command(wash, project);
+        command.arg("dev").env("WASH_DEV", format!("{{{dev}}}"));
+        if let Some(workload) = workload {
+            command.env("WASH_WORKLOAD", workload);
+        }
+        let mut process = Process::spawn("wash dev", command);
+        // wash logs this once the workload runs (after its build).
+        process.wait_for_line(Duration::from_secs(300), |line| {
+            line.contains("listening for HTTP requests")
+        });
+        Self {
+            process,
+            url: format!("http://{address}"),
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::at(self.url.clone())
+    }
+
+    pub fn id(&self) -> u32 {
+        self.process.id()
+    }
+}
+
+/// The Windows-style clone itself as a project: what `wash dev` at the
+/// repository root serves. Its `target/` is shared like the projects'.
+/// `None` without wash.
+pub fn root_project() -> Option<PathBuf> {
+    static LINKED: OnceLock<()> = OnceLock::new();
+    wash()?;
+    let root = windows_clone().to_path_buf();
+    LINKED.get_or_init(|| share_target(&root));
+    Some(root)
+}
+
+/// http-api and task-leet the way their READMEs run them under wash: each
+/// in its own `wash dev`, joined by one nats-server.
+pub struct WashPair {
+    pub api: WashDev,
+    pub worker: WashDev,
+    _nats: NatsServer,
+}
+
+impl WashPair {
+    /// `None` without wash.
+    pub fn start() -> Option<Self> {
+        let (api, worker) = (built_project("http-api")?, built_project("task-leet")?);
+        let nats = NatsServer::start();
+        let worker = WashDev::start(&worker, Some(&nats.url()), None);
+        let api = WashDev::start(&api, Some(&nats.url()), None);
+        Some(Self {
+            api,
+            worker,
+            _nats: nats,
+        })
+    }
+}
