@@ -138,8 +138,8 @@ pub const TEMPLATES: [Template; 9] = [
             GITIGNORE,
             PROFILE,
         ],
-        // Its benchmark rows are the pair's, with task-leet.
-        bench: None,
+        // Its benchmark rows are the pair's: it asks task-leet.
+        bench: post("/task", r#"{"payload":"Hello World"}"#),
     },
     Template {
         name: "task-leet",
