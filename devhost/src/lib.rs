@@ -6,7 +6,8 @@
 //! `wasi:http/incoming-handler`, linking every component with:
 //!
 //! - WASI (p2) and `wasi:http`, outgoing requests only to the component's
-//!   `allowedHosts`;
+//!   `allowedHosts`, and no directory of the host's but the project's
+//!   `dev.volumes`;
 //! - `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
 //!   shared by all instances;
 //! - `wasi:config/store@0.2.0-rc.1`: each component's config map;
@@ -44,7 +45,7 @@ mod interfaces;
 
 mod runtime;
 
-pub use interfaces::{allowed_hosts, sockets};
+pub use interfaces::{allowed_hosts, sockets, volumes};
 pub use runtime::{
     DEFAULT_ADDRESS, DEFAULT_ADMISSION_WAIT, DEFAULT_MAX_INSTANCES, DEFAULT_REQUEST_TIMEOUT,
     Options, RunningHost, config, start,

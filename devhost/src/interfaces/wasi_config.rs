@@ -1,5 +1,6 @@
 //! `wasi:config/store@0.2.0-rc.1`: a component reads its merged config map
-//! (`workload.config` overlaid by the component's own `config`).
+//! (`workload.config` overlaid by the component's own `config`, then by its
+//! resolved `environment`, `configs:` and `secrets:` included).
 
 use std::collections::BTreeMap;
 

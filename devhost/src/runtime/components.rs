@@ -17,6 +17,7 @@ use super::http::HttpComponent;
 use super::state::{ComponentInfo, ComponentState};
 use crate::interfaces::bindings::MessageHandlerPre;
 use crate::interfaces::messaging::{ConsumerGroup, SubjectPattern, parse_subscriptions};
+use crate::interfaces::volumes::Volume;
 use crate::interfaces::{keyvalue, messaging, wasi_config};
 use crate::log;
 
@@ -47,11 +48,13 @@ pub struct HandlerComponent {
 }
 
 /// Compiles and links every component, in manifest order, and the service,
-/// sharing `max_instances` out between them (see admission.rs).
+/// sharing `max_instances` out between them (see admission.rs). Each of
+/// them gets every one of `volumes`, as under `wash dev`.
 pub async fn load(
     engine: &Engine,
     specs: Vec<ComponentSpec>,
     service: Option<ComponentSpec>,
+    volumes: Arc<[Volume]>,
     max_instances: u32,
 ) -> anyhow::Result<Components> {
     let Some(share) = admission::shares(max_instances, specs.len(), service.is_some()) else {
@@ -63,10 +66,10 @@ pub async fn load(
     let linker = new_linker(engine)?;
     let mut components = Components::default();
     for spec in specs {
-        components.add(load_one(engine, &linker, spec, share).await?)?;
+        components.add(load_one(engine, &linker, spec, &volumes, share).await?)?;
     }
     if let Some(spec) = service {
-        let loaded = load_one(engine, &linker, spec, 1).await?;
+        let loaded = load_one(engine, &linker, spec, &volumes, 1).await?;
         let name = &loaded.info.name;
         let pre = CommandPre::new(loaded.pre)
             .map_err(anyhow::Error::from)
@@ -105,6 +108,7 @@ async fn load_one(
     engine: &Engine,
     linker: &Linker<ComponentState>,
     spec: ComponentSpec,
+    volumes: &Arc<[Volume]>,
     slots: usize,
 ) -> anyhow::Result<Loaded> {
     let ComponentSpec {
@@ -112,6 +116,7 @@ async fn load_one(
         wash_name,
         file,
         config,
+        environment,
         allowed_hosts,
         sockets,
     } = spec;
@@ -132,8 +137,10 @@ async fn load_one(
         info: Arc::new(ComponentInfo {
             name,
             config,
+            environment,
             allowed_hosts,
             sockets,
+            volumes: Arc::clone(volumes),
             slots: Slots::new(slots),
         }),
         wash_name,

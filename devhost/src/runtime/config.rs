@@ -12,9 +12,14 @@ use serde::Deserialize;
 
 use crate::interfaces::allowed_hosts::AllowedHost;
 use crate::interfaces::sockets::Sockets;
+use crate::interfaces::volumes::Volume;
 
 /// A component's configuration, which `wasi:config/store` hands it.
 pub use crate::interfaces::wasi_config::ConfigMap;
+
+/// `configs:`, `secrets:` and the `environment` that takes them in.
+pub use super::config_source::{ConfigSource, EnvironmentLayer, SecretSource, Source};
+use super::config_source::{deserialize_secrets, resolve_environment};
 
 /// Where the config lives, relative to the project directory.
 pub const CONFIG_FILE: &str = ".wash/config.yaml";
@@ -32,6 +37,14 @@ pub struct ProjectConfig {
     pub dev: DevConfig,
     #[serde(default)]
     pub workload: WorkloadConfig,
+    /// Named sources of config, as a cluster's ConfigMaps, which an
+    /// `environment`'s `configFrom` names.
+    #[serde(default)]
+    pub configs: BTreeMap<String, ConfigSource>,
+    /// Named sources of secrets, as a cluster's Secrets, which an
+    /// `environment`'s `secretFrom` names.
+    #[serde(default, deserialize_with = "deserialize_secrets")]
+    pub secrets: BTreeMap<String, SecretSource>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +76,25 @@ pub struct DevConfig {
     /// The ports the service may listen on, and components may connect to.
     #[serde(default)]
     pub service_ports: Vec<ServicePort>,
+    /// Host directories preopened in every component and the service.
+    #[serde(default)]
+    pub volumes: Vec<DevVolume>,
+}
+
+/// One of `dev.volumes`, as wash reads it, and devhost's own `read_only`.
+#[derive(Debug, Deserialize)]
+pub struct DevVolume {
+    /// A directory on the host, relative to the project directory (wash
+    /// resolves it against its working directory, which `wash dev` makes
+    /// the project directory).
+    pub host_path: PathBuf,
+    /// Where components see it (the preopen's name), like `/data`.
+    pub guest_path: String,
+    /// devhost only: preopen it read-only, as a production manifest's
+    /// `volumeMounts[].readOnly` does. wash 2.7.0 ignores the key and
+    /// mounts every `dev.volumes` entry read-write.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// One of `dev.service_ports`, as wash reads it.
@@ -83,6 +115,8 @@ pub struct DevComponent {
     pub image: Option<String>,
     #[serde(default)]
     pub config: ConfigMap,
+    /// Laid over `workload.environment` for this component.
+    pub environment: Option<EnvironmentLayer>,
     /// Replaces `workload.allowedHosts` for this component.
     #[serde(rename = "allowedHosts")]
     pub allowed_hosts: Option<Vec<AllowedHost>>,
@@ -93,6 +127,10 @@ pub struct WorkloadConfig {
     /// Applies to every component; a component's own `config` wins per key.
     #[serde(default)]
     pub config: ConfigMap,
+    /// Every component's environment variables, which `wasi:config` hands
+    /// it too, over its `config`: literal values, `configFrom` and
+    /// `secretFrom` (see `config_source.rs`).
+    pub environment: Option<EnvironmentLayer>,
     /// The hosts components may call with outgoing HTTP; none when absent.
     #[serde(rename = "allowedHosts")]
     pub allowed_hosts: Option<Vec<AllowedHost>>,
@@ -108,11 +146,26 @@ pub struct ComponentSpec {
     pub wash_name: String,
     /// Absolute, or relative to the current directory: ready to open.
     pub file: PathBuf,
+    /// What `wasi:config` hands it: `workload.config`, its own `config`
+    /// over that, and its `environment` over both, as under wash.
     pub config: ConfigMap,
+    /// Its environment variables: the resolved `environment`.
+    pub environment: ConfigMap,
     /// Where its outgoing HTTP may go.
     pub allowed_hosts: Vec<AllowedHost>,
     /// What it may do with wasi:sockets.
     pub sockets: Sockets,
+}
+
+/// `workload.environment` and each `dev.components` entry's, resolved
+/// (see [`ProjectConfig::environment`]).
+#[derive(Debug, Default)]
+pub struct Environment {
+    /// The built component's and the service's: `workload.environment`.
+    pub workload: ConfigMap,
+    /// Each `dev.components` entry's, in order: its own `environment` laid
+    /// over the workload's.
+    pub components: Vec<ConfigMap>,
 }
 
 impl ProjectConfig {
@@ -146,6 +199,52 @@ impl ProjectConfig {
         Ok(config)
     }
 
+    /// `dev.volumes`, each host path resolved against `project_dir` and
+    /// canonicalized: once, at start-up. A host path that does not exist or
+    /// is not a directory is an error naming it, as under wash.
+    pub fn volumes(&self, project_dir: &Path) -> anyhow::Result<Vec<Volume>> {
+        (self.dev.volumes.iter())
+            .map(|volume| {
+                Volume::resolve(
+                    project_dir,
+                    &volume.host_path,
+                    &volume.guest_path,
+                    volume.read_only,
+                )
+                .with_context(|| {
+                    format!(
+                        "dev.volumes: host_path `{}` (guest_path `{}`)",
+                        volume.host_path.display(),
+                        volume.guest_path
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves `workload.environment`, then each `dev.components` entry's
+    /// own `environment` over it, reading the `configs:` and `secrets:`
+    /// they name, as wash dev does after its build. An error names the
+    /// source and the key, never a value.
+    pub fn environment(&self, project_dir: &Path) -> anyhow::Result<Environment> {
+        let resolve = |layer: Option<&EnvironmentLayer>, owner: &str| {
+            resolve_environment(layer, owner, &self.configs, &self.secrets, project_dir)
+        };
+        let workload = resolve(self.workload.environment.as_ref(), "workload")
+            .context("failed to resolve workload-level configuration")?;
+        let components = (self.dev.components.iter())
+            .map(|component| {
+                let owner = format!("dev component '{}'", component.name);
+                let own = resolve(component.environment.as_ref(), &owner)?;
+                Ok(overlay(&workload, &own))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Environment {
+            workload,
+            components,
+        })
+    }
+
     /// `dev.address` as a socket address, if set.
     pub fn address(&self) -> anyhow::Result<Option<SocketAddr>> {
         match &self.dev.address {
@@ -158,8 +257,9 @@ impl ProjectConfig {
     }
 
     /// The components to run, in manifest order: the built component first
-    /// (named after its file), then each `dev.components` entry.
-    pub fn components(&self, project_dir: &Path) -> Vec<ComponentSpec> {
+    /// (named after its file), then each `dev.components` entry, each with
+    /// its share of `environment`.
+    pub fn components(&self, project_dir: &Path, environment: &Environment) -> Vec<ComponentSpec> {
         let mut specs = Vec::new();
         let connect = match self.service_ports() {
             ports if ports.is_empty() => Sockets::None,
@@ -172,21 +272,25 @@ impl ProjectConfig {
                 name: name_from_file(path),
                 wash_name: WASH_DEV_COMPONENT.to_string(),
                 file: project_dir.join(path),
-                config: self.workload.config.clone(),
+                config: overlay(&self.workload.config, &environment.workload),
+                environment: environment.workload.clone(),
                 allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
                 sockets: connect.clone(),
             });
         }
-        for component in &self.dev.components {
+        for (index, component) in self.dev.components.iter().enumerate() {
             // `parse` has checked that every entry has a file.
             let Some(file) = &component.file else {
                 continue;
             };
+            let own = environment.components.get(index).cloned();
+            let own = own.unwrap_or_default();
             specs.push(ComponentSpec {
                 name: component.name.clone(),
                 wash_name: component.name.clone(),
                 file: project_dir.join(file),
-                config: overlay(&self.workload.config, &component.config),
+                config: overlay(&overlay(&self.workload.config, &component.config), &own),
+                environment: own,
                 allowed_hosts: (component.allowed_hosts.as_ref())
                     .or(self.workload.allowed_hosts.as_ref())
                     .cloned()
@@ -199,8 +303,8 @@ impl ProjectConfig {
 
     /// The project's service, if it has one: the built component when
     /// `dev.service` is set, else `dev.service_file`. It listens on the
-    /// declared ports.
-    pub fn service(&self, project_dir: &Path) -> Option<ComponentSpec> {
+    /// declared ports, and has the workload's `environment`.
+    pub fn service(&self, project_dir: &Path, environment: &Environment) -> Option<ComponentSpec> {
         let file = match self.dev.service {
             true => self.build.component_path.as_ref(),
             false => self.dev.service_file.as_ref(),
@@ -209,7 +313,8 @@ impl ProjectConfig {
             name: name_from_file(file),
             wash_name: "service".into(),
             file: project_dir.join(file),
-            config: self.workload.config.clone(),
+            config: overlay(&self.workload.config, &environment.workload),
+            environment: environment.workload.clone(),
             allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
             sockets: Sockets::ListenOn(self.service_ports()),
         })
@@ -293,7 +398,7 @@ some_future_key: ignored
     #[test]
     fn built_component_comes_first_and_component_config_wins() {
         let config = ProjectConfig::parse(ROOT_CONFIG).unwrap();
-        let specs = config.components(Path::new("/project"));
+        let specs = config.components(Path::new("/project"), &Environment::default());
         assert_eq!(specs.len(), 2);
 
         assert_eq!(specs[0].name, "http-api");
@@ -316,7 +421,7 @@ some_future_key: ignored
     fn minimal_config_has_no_address_and_one_component() {
         let config = ProjectConfig::parse("build:\n  component_path: a_b.wasm\n").unwrap();
         assert_eq!(config.address().unwrap(), None);
-        let specs = config.components(Path::new("p"));
+        let specs = config.components(Path::new("p"), &Environment::default());
         assert_eq!(specs.len(), 1);
         assert_eq!(specs[0].name, "a-b");
         assert!(specs[0].config.is_empty());
@@ -326,7 +431,11 @@ some_future_key: ignored
     fn empty_config_has_no_components() {
         // Valid YAML; `start` then reports that there is nothing to run.
         let config = ProjectConfig::parse("").unwrap();
-        assert!(config.components(Path::new(".")).is_empty());
+        assert!(
+            config
+                .components(Path::new("."), &Environment::default())
+                .is_empty()
+        );
     }
 
     #[test]
@@ -361,5 +470,168 @@ some_future_key: ignored
         let dir = std::env::temp_dir().join("devhost-config-test-missing");
         let error = ProjectConfig::load(&dir).unwrap_err();
         assert!(error.to_string().contains(".wash/config.yaml"), "{error:#}");
+    }
+
+    /// Every layer sets `key`, and each also a key of its own.
+    const ENVIRONMENT: &str = r#"
+build:
+  component_path: main.wasm
+dev:
+  components:
+    - name: side
+      file: side.wasm
+      config: { key: component-config, component_config: "1" }
+      environment:
+        config: { key: component-literal }
+        secretFrom: [side-secret]
+    - name: plain
+      file: plain.wasm
+configs:
+  upstream:
+    inline: { key: config-from, config_from: "1" }
+secrets:
+  token:
+    inline: { key: secret-from, secret_from: "1" }
+  side-secret:
+    inline: { key: side-secret }
+workload:
+  config: { key: workload-config, workload_config: "1" }
+  environment:
+    config: { key: literal, literal: "1" }
+    configFrom: [upstream]
+    secretFrom: [token]
+"#;
+
+    #[test]
+    fn the_environment_lies_over_config_as_under_wash() {
+        let config = ProjectConfig::parse(ENVIRONMENT).unwrap();
+        let project = tempfile::tempdir().unwrap();
+        let environment = config.environment(project.path()).unwrap();
+        let specs = config.components(project.path(), &environment);
+        let [main, side, plain] = &specs[..] else {
+            panic!("{specs:?}");
+        };
+        let ones = |spec: &ComponentSpec, keys: &[&str]| {
+            for key in keys {
+                assert_eq!(spec.config[*key], "1", "{} {key}", spec.name);
+            }
+        };
+        // workload.config < environment.config < configFrom < secretFrom.
+        assert_eq!(main.config["key"], "secret-from");
+        ones(
+            main,
+            &["workload_config", "literal", "config_from", "secret_from"],
+        );
+        assert_eq!(main.environment, environment.workload);
+        assert!(!main.environment.contains_key("workload_config"));
+        // ... < a component's own config < its own environment.
+        assert_eq!(side.config["key"], "side-secret");
+        ones(
+            side,
+            &["workload_config", "component_config", "secret_from"],
+        );
+        assert_eq!(side.environment["key"], "side-secret");
+        assert_eq!(side.environment["literal"], "1");
+        assert!(!side.environment.contains_key("component_config"));
+        assert_eq!(plain.config["key"], "secret-from");
+        assert_eq!(plain.environment, environment.workload);
+
+        let text = ENVIRONMENT.replace("dev:\n", "dev:\n  service: true\n");
+        let config = ProjectConfig::parse(&text).unwrap();
+        let environment = config.environment(project.path()).unwrap();
+        let service = config.service(project.path(), &environment).unwrap();
+        assert_eq!(service.config["key"], "secret-from");
+        assert_eq!(service.environment, environment.workload);
+    }
+
+    #[test]
+    fn an_environment_error_says_whose_it_is() {
+        let project = tempfile::tempdir().unwrap();
+        let text = ENVIRONMENT.replace("[token]", "[tokne]");
+        let error = (ProjectConfig::parse(&text).unwrap())
+            .environment(project.path())
+            .unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "failed to resolve workload-level configuration: failed to resolve workload environment.secretFrom: workload references secret 'tokne' which is not defined in the top-level `secrets:` block"
+        );
+        let text = ENVIRONMENT.replace("[side-secret]", "[upstream]");
+        let error = (ProjectConfig::parse(&text).unwrap())
+            .environment(project.path())
+            .unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "failed to resolve dev component 'side' environment.secretFrom: dev component 'side' references secret 'upstream' which is not defined in the top-level `secrets:` block"
+        );
+    }
+
+    const VOLUMES: &str = r#"
+dev:
+  volumes:
+    - host_path: ./public
+      guest_path: /files
+    - host_path: /srv/shared
+      guest_path: /shared
+      read_only: true
+      some_future_key: ignored
+"#;
+
+    #[test]
+    fn volumes_parse_with_devhost_read_only() {
+        let config = ProjectConfig::parse(VOLUMES).unwrap();
+        let volumes = &config.dev.volumes;
+        assert_eq!(volumes.len(), 2);
+        assert_eq!(volumes[0].host_path, Path::new("./public"));
+        assert_eq!(volumes[0].guest_path, "/files");
+        assert!(!volumes[0].read_only);
+        assert_eq!(volumes[1].host_path, Path::new("/srv/shared"));
+        assert!(volumes[1].read_only);
+
+        assert!(ProjectConfig::parse("").unwrap().dev.volumes.is_empty());
+        // wash requires both paths too.
+        let error = ProjectConfig::parse("dev:\n  volumes:\n    - host_path: a\n").unwrap_err();
+        assert!(error.to_string().contains("guest_path"), "{error}");
+    }
+
+    #[test]
+    fn volume_host_paths_resolve_against_the_project_directory() {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::create_dir(project.path().join("public")).unwrap();
+        let shared = tempfile::tempdir().unwrap();
+        let text = format!(
+            "dev:\n  volumes:\n    - host_path: ./public\n      guest_path: /files\n    - host_path: {}\n      guest_path: /shared\n      read_only: true\n",
+            shared.path().display()
+        );
+        let config = ProjectConfig::parse(&text).unwrap();
+        let volumes = config.volumes(project.path()).unwrap();
+        assert_eq!(
+            volumes,
+            [
+                Volume {
+                    host_path: std::fs::canonicalize(project.path().join("public")).unwrap(),
+                    guest_path: "/files".into(),
+                    read_only: false,
+                },
+                Volume {
+                    host_path: std::fs::canonicalize(shared.path()).unwrap(),
+                    guest_path: "/shared".into(),
+                    read_only: true,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_volume_names_its_host_and_guest_paths() {
+        let project = tempfile::tempdir().unwrap();
+        let config = ProjectConfig::parse(VOLUMES).unwrap();
+        let error = config.volumes(project.path()).unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            format!(
+                "dev.volumes: host_path `./public` (guest_path `/files`): {} does not exist",
+                project.path().join("public").display()
+            )
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::instances::Instances;
+use super::instances::{Instances, NotAdmitted};
 use super::state::{ComponentInfo, ComponentState};
 use crate::interfaces::bindings::MessageHandlerPre;
 use crate::interfaces::messaging::Delivery;
@@ -51,8 +51,12 @@ impl Handler {
         };
         let mut admitted = match admitted {
             Ok(admitted) => admitted,
-            Err(busy) => {
+            Err(NotAdmitted::Busy(busy)) => {
                 let _ = done.send(Err(busy.to_string()));
+                return;
+            }
+            Err(NotAdmitted::Failed(error)) => {
+                let _ = done.send(Err(failed(&self.component.name, &error)));
                 return;
             }
         };
@@ -72,8 +76,8 @@ impl Handler {
     }
 }
 
-/// A handler that never returned: it trapped or ran out of time. `{:#}`
-/// keeps the causes on one line.
+/// A handler that never returned: its instance could not be set up, or it
+/// trapped or ran out of time. `{:#}` keeps the causes on one line.
 fn failed(name: &str, error: &anyhow::Error) -> String {
     format!("handler {name} failed: {error:#}")
 }

@@ -148,12 +148,6 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         Some(address) => address,
         None => config.address()?.unwrap_or(DEFAULT_ADDRESS),
     };
-    let specs = config.components(project_dir);
-    let service = config.service(project_dir);
-    if specs.is_empty() && service.is_none() {
-        bail!("no components: set build.component_path or dev.components in the config");
-    }
-
     // Bind and connect before the (possibly long) build, so that a taken
     // port or an unreachable NATS server fails fast.
     let listener = TcpListener::bind(address)
@@ -167,6 +161,14 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
 
     if options.build {
         build_command::run(&config.build, project_dir).await?;
+    }
+    // After the build, as under wash: `configs:` and `secrets:` are read
+    // now, and a missing variable or a refused file stops here.
+    let environment = config.environment(project_dir)?;
+    let specs = config.components(project_dir, &environment);
+    let service = config.service(project_dir, &environment);
+    if specs.is_empty() && service.is_none() {
+        bail!("no components: set build.component_path or dev.components in the config");
     }
     for spec in specs.iter().chain(&service) {
         if !spec.file.is_file() {
@@ -182,6 +184,8 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
             );
         }
     }
+    // After the build, which may be what makes them, as under wash.
+    let volumes = config.volumes(project_dir)?;
 
     if options.admission_wait > options.request_timeout {
         bail!(
@@ -191,7 +195,14 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         );
     }
     let engine = new_engine(options.max_instances)?;
-    let components = components::load(&engine, specs, service, options.max_instances).await?;
+    let components = components::load(
+        &engine,
+        specs,
+        service,
+        volumes.into(),
+        options.max_instances,
+    )
+    .await?;
 
     // Each handler gets a channel, the broker the sending end: the broker
     // routes messages, the handlers run them.
@@ -252,7 +263,7 @@ async fn run_service(instances: Arc<Instances>, service: components::Service) {
     let name = &service.component.name;
     let mut admitted = match instances.admit_service(&service.component).await {
         Ok(admitted) => admitted,
-        Err(busy) => return log::warn(format_args!("devhost: {name} cannot start: {busy}")),
+        Err(why) => return log::warn(format_args!("devhost: {name} cannot start: {why}")),
     };
     let store = &mut admitted.store;
     let ran = async {

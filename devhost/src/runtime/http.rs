@@ -27,7 +27,7 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 
 use super::admission::{Busy, RETRY_AFTER_SECONDS};
-use super::instances::{Admitted, Instances};
+use super::instances::{Admitted, Instances, NotAdmitted};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -135,10 +135,12 @@ impl HttpServer {
         // admission wait.
         let mut admitted = match self.instances.admit(&target.component).await {
             Ok(admitted) => admitted,
-            Err(busy) => return busy_response(&busy),
+            Err(NotAdmitted::Busy(busy)) => return busy_response(&busy),
+            Err(NotAdmitted::Failed(error)) => return self.failure(name, &error),
         };
         let store = &mut admitted.store;
 
+        let is_head = request.method() == http::Method::HEAD;
         let (response_sender, response_receiver) = oneshot::channel();
         let request = match store
             .data_mut()
@@ -178,7 +180,15 @@ impl HttpServer {
             answer_sender,
         ));
         match answer.await {
-            Ok(Ok(response)) => response.map(|body| ResponseBody::new(body, what).boxed_unsync()),
+            Ok(Ok(response)) => {
+                // hyper sends no body for these, and never reads one.
+                let status = response.status();
+                let bodiless = is_head
+                    || status.is_informational()
+                    || status == StatusCode::NO_CONTENT
+                    || status == StatusCode::NOT_MODIFIED;
+                response.map(|body| ResponseBody::new(body, what, bodiless).boxed_unsync())
+            }
             Ok(Err(error)) => self.failure(name, &error),
             Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
         }
@@ -306,15 +316,19 @@ fn busy_response(busy: &Busy) -> Response<HyperOutgoingBody> {
 struct ResponseBody {
     guest: Option<HyperOutgoingBody>,
     ended: bool,
+    /// A response hyper sends without a body (to HEAD, 1xx, 204, 304): its
+    /// body is dropped unread whoever is there, so that is no departure.
+    bodiless: bool,
     /// "http-api's answer to POST /task", for the log.
     what: String,
 }
 
 impl ResponseBody {
-    fn new(guest: HyperOutgoingBody, what: String) -> Self {
+    fn new(guest: HyperOutgoingBody, what: String, bodiless: bool) -> Self {
         Self {
             guest: Some(guest),
             ended: false,
+            bodiless,
             what,
         }
     }
@@ -356,6 +370,10 @@ impl Drop for ResponseBody {
             return;
         };
         if self.ended || guest.is_end_stream() {
+            return;
+        }
+        if self.bodiless {
+            discard(guest);
             return;
         }
         log::info(format_args!(

@@ -1,6 +1,7 @@
 //! Making instances: the Wasmtime engine, a fresh store for each call into
 //! a component, and the time limit every such call runs under.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -100,6 +101,25 @@ pub struct Instances {
     admission_wait: Duration,
 }
 
+/// Why a call got no instance.
+#[derive(Debug)]
+pub enum NotAdmitted {
+    /// Every instance of its component stayed busy: try again later.
+    Busy(Busy),
+    /// Its instance could not be set up: one of the volumes cannot be
+    /// opened (its directory has gone since start-up).
+    Failed(anyhow::Error),
+}
+
+impl fmt::Display for NotAdmitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Busy(busy) => busy.fmt(f),
+            Self::Failed(error) => write!(f, "{error:#}"),
+        }
+    }
+}
+
 /// A store admitted to its component's share of the pool. The store is
 /// dropped before the slot (fields drop in order), so the instance's pool
 /// resources are free again before the next one is let in.
@@ -128,14 +148,17 @@ impl Instances {
     /// A fresh store for one call into `component` (an HTTP request, or a
     /// message someone waits on) once one of its slots is free, waiting up
     /// to the admission wait for it.
-    pub async fn admit(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
+    pub async fn admit(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, NotAdmitted> {
         self.admit_within(component, Wait::AtMost(self.admission_wait))
             .await
     }
 
     /// The same for a message nobody waits on (an event): it waits as long
     /// as it takes, since there is nobody to tell that it was turned away.
-    pub async fn admit_event(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
+    pub async fn admit_event(
+        &self,
+        component: &Arc<ComponentInfo>,
+    ) -> Result<Admitted, NotAdmitted> {
         self.admit_within(component, Wait::Unbounded).await
     }
 
@@ -143,29 +166,33 @@ impl Instances {
         &self,
         component: &Arc<ComponentInfo>,
         wait: Wait,
-    ) -> Result<Admitted, Busy> {
-        let slot = component.slots.take(&component.name, wait).await?;
+    ) -> Result<Admitted, NotAdmitted> {
+        let slot =
+            (component.slots.take(&component.name, wait).await).map_err(NotAdmitted::Busy)?;
         Ok(Admitted {
-            store: self.new_store(component),
+            store: self.new_store(component).map_err(NotAdmitted::Failed)?,
             _slot: slot,
         })
     }
 
     /// The service's store: it holds one slot as long as it runs.
-    pub async fn admit_service(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, Busy> {
-        let slot = component
-            .slots
-            .take(&component.name, Wait::Unbounded)
-            .await?;
+    pub async fn admit_service(
+        &self,
+        component: &Arc<ComponentInfo>,
+    ) -> Result<Admitted, NotAdmitted> {
+        let slot = (component.slots.take(&component.name, Wait::Unbounded).await)
+            .map_err(NotAdmitted::Busy)?;
         Ok(Admitted {
-            store: self.new_service_store(component),
+            store: self
+                .new_service_store(component)
+                .map_err(NotAdmitted::Failed)?,
             _slot: slot,
         })
     }
 
     /// A fresh store for one instance of `component`, with its deadline set.
-    fn new_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
-        let mut store = self.store_without_deadline(component);
+    fn new_store(&self, component: &Arc<ComponentInfo>) -> anyhow::Result<Store<ComponentState>> {
+        let mut store = self.store_without_deadline(component)?;
 
         // Each epoch tick the guest yields to the async executor (so a busy
         // loop cannot starve other requests on the same thread) until the
@@ -180,26 +207,32 @@ impl Instances {
                 Ok(UpdateDeadline::Yield(1))
             }
         });
-        store
+        Ok(store)
     }
 
     /// A store for the service: no time limit (it runs as long as the
     /// host), but it still yields to other tasks at every epoch tick.
-    fn new_service_store(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
-        let mut store = self.store_without_deadline(component);
+    fn new_service_store(
+        &self,
+        component: &Arc<ComponentInfo>,
+    ) -> anyhow::Result<Store<ComponentState>> {
+        let mut store = self.store_without_deadline(component)?;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
-        store
+        Ok(store)
     }
 
     /// A store whose state reaches the host-wide key-value store and broker.
-    fn store_without_deadline(&self, component: &Arc<ComponentInfo>) -> Store<ComponentState> {
+    fn store_without_deadline(
+        &self,
+        component: &Arc<ComponentInfo>,
+    ) -> anyhow::Result<Store<ComponentState>> {
         let state = ComponentState::new(
             Arc::clone(component),
             Arc::clone(&self.keyvalue),
             Arc::clone(&self.broker),
-        );
-        Store::new(&self.engine, state)
+        )?;
+        Ok(Store::new(&self.engine, state))
     }
 
     /// Runs `call` (instantiating and calling a component) under the time
@@ -289,8 +322,10 @@ mod tests {
         Arc::new(ComponentInfo {
             name: "runaway".to_string(),
             config: Default::default(),
+            environment: Default::default(),
             allowed_hosts: Vec::new(),
             sockets: Default::default(),
+            volumes: Arc::new([]),
             slots: Slots::new(1),
         })
     }
@@ -308,7 +343,7 @@ mod tests {
     async fn epoch_deadline_stops_a_busy_guest() {
         let instances = test_instances(Duration::from_millis(200));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances.new_store(&component());
+        let mut store = instances.new_store(&component()).unwrap();
 
         let started = Instant::now();
         // No tokio timeout here: only the epoch deadline can end this call.
@@ -326,7 +361,7 @@ mod tests {
         // while the guest loops only if the guest yields.
         let instances = test_instances(Duration::from_millis(500));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances.new_store(&component());
+        let mut store = instances.new_store(&component()).unwrap();
 
         let started = Instant::now();
         let timer = async {

@@ -6,6 +6,8 @@
 
 // In the order they build on each other: each module uses only those
 // above it (a blank line between them keeps rustfmt from sorting them).
+mod config_source;
+
 pub mod config;
 
 mod build_command;

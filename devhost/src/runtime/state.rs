@@ -18,17 +18,23 @@ use crate::interfaces::allowed_hosts::AllowedHost;
 use crate::interfaces::keyvalue::{KeyValue, KeyValueStore};
 use crate::interfaces::messaging::{Broker, Consumer};
 use crate::interfaces::sockets::Sockets;
+use crate::interfaces::volumes::{self, Volume};
 use crate::interfaces::wasi_config::{ConfigMap, WasiConfig};
 use crate::log;
 
 /// A loaded component's name, merged config, the hosts its outgoing HTTP
-/// may reach, and its share of the instance pool, shared by its instances.
+/// may reach, the directories it may open, and its share of the instance
+/// pool, shared by its instances.
 #[derive(Debug)]
 pub struct ComponentInfo {
     pub name: String,
     pub config: ConfigMap,
+    /// Its environment variables (`environment`, resolved).
+    pub environment: ConfigMap,
     pub allowed_hosts: Vec<AllowedHost>,
     pub sockets: Sockets,
+    /// The project's volumes: every component and the service get them all.
+    pub volumes: Arc<[Volume]>,
     pub slots: Slots,
 }
 
@@ -44,21 +50,28 @@ pub struct ComponentState {
 }
 
 impl ComponentState {
+    /// Fails only if one of the component's volumes cannot be opened (its
+    /// directory has gone since start-up).
     pub fn new(
         component: Arc<ComponentInfo>,
         keyvalue: Arc<KeyValueStore>,
         broker: Arc<Broker>,
-    ) -> Self {
-        // No environment, arguments or preopened directories, and sockets
-        // only as `interfaces/sockets.rs` allows (wasmtime-wasi denies them
+    ) -> anyhow::Result<Self> {
+        // Its `environment` and no arguments, no preopened directories but
+        // the project's volumes (`interfaces/volumes.rs`), and sockets only as
+        // `interfaces/sockets.rs` allows (wasmtime-wasi denies them
         // otherwise). The guest's stdout goes to our stderr, so devhost's
         // own stdout carries only its own lines; both a whole line at a time.
         let mut wasi = WasiCtx::builder();
         wasi.stdout(GuestOutput::default())
             .stderr(GuestOutput::default());
+        for (key, value) in &component.environment {
+            wasi.env(key, value);
+        }
         component.sockets.apply(&mut wasi);
+        volumes::apply(&component.volumes, &mut wasi)?;
         let wasi = wasi.build();
-        Self {
+        Ok(Self {
             outgoing_http: OutgoingHttp(Arc::clone(&component)),
             component,
             keyvalue,
@@ -66,7 +79,7 @@ impl ComponentState {
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
-        }
+        })
     }
 
     /// For `wasi:keyvalue` (see `interfaces/keyvalue.rs`).
