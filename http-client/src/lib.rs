@@ -1,11 +1,14 @@
 //! Calls an upstream service and answers with its reply: `GET /` sends
-//! `GET <upstream_url>` and passes on the upstream's body and content type.
+//! `GET <upstream_url>` with `Authorization: Bearer <upstream_token>` and
+//! passes on the upstream's body and content type.
 //!
 //! The upstream's address is configuration (`upstream_url` in
-//! `wasi:config`), never part of the request, so a client cannot make the
-//! component call anywhere else; and the host refuses any host the
-//! component's `allowedHosts` do not name. Every way the call can fail has
-//! its own answer (see `upstream.rs`).
+//! `wasi:config`, from a ConfigMap-style source), never part of the
+//! request, so a client cannot make the component call anywhere else; and
+//! the host refuses any host the component's `allowedHosts` do not name.
+//! The token is a secret (`upstream_token`, from a Secret-style source):
+//! it goes to the upstream and nowhere else. Every way the call can fail
+//! has its own answer (see `upstream.rs`).
 
 mod error;
 mod upstream;

@@ -1,8 +1,10 @@
-//! The call to the upstream, and the answer for each way it can fail:
+//! The call to the upstream, with the token as `Authorization: Bearer
+//! <token>`, and the answer for each way it can fail:
 //!
 //! | what happened | status |
 //! |---|---|
 //! | `upstream_url` is not set, or not an http(s) URL | 503 |
+//! | `upstream_token` is not set, or not one line of text | 503 |
 //! | the host refuses the destination (not in `allowedHosts`) | 502 |
 //! | the connection is refused, or the name does not resolve | 502 |
 //! | the upstream is slower than [`TIMEOUT_SECS`] | 504 |
@@ -20,6 +22,9 @@ use crate::error::ApiError;
 
 /// The config key naming the upstream, such as `https://api.example.com/status`.
 pub const URL_KEY: &str = "upstream_url";
+/// The config key holding the token the upstream wants: a secret, so no
+/// answer, error or log ever shows it.
+pub const TOKEN_KEY: &str = "upstream_token";
 /// How long the upstream has to accept the connection, to start answering,
 /// and between two pieces of its answer.
 pub const TIMEOUT_SECS: u64 = 5;
@@ -32,9 +37,10 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
-/// `GET <upstream_url>`, and its answer if it is a success.
+/// `GET <upstream_url>` with the token, and its answer if it is a success.
 pub async fn call() -> Result<Reply, ApiError> {
     let url = configured_url()?;
+    let authorization = configured_authorization()?;
     let authority = url.authority().map_or("the upstream", |a| a.as_str());
     let bad_gateway = |message: String| ApiError::new(StatusCode::BAD_GATEWAY, message);
 
@@ -48,6 +54,7 @@ pub async fn call() -> Result<Reply, ApiError> {
     // host has already sent this GET without one: about one call in 30,000
     // under load.
     let request = Request::get(url.clone())
+        .header("authorization", authorization)
         .body(Body::from_http_body(Empty::<&[u8]>::new()))
         .map_err(|error| bad_gateway(format!("cannot build a request to {url}: {error}")))?;
     let response = client
@@ -89,6 +96,36 @@ fn configured_url() -> Result<Uri, ApiError> {
         ))),
         Err(error) => Err(not_configured(format!(
             "cannot read `{URL_KEY}` from the config: {error:?}"
+        ))),
+    }
+}
+
+/// `Bearer <token>`, the token from `wasi:config`.
+fn configured_authorization() -> Result<HeaderValue, ApiError> {
+    match store::get(TOKEN_KEY) {
+        Ok(Some(token)) => bearer(&token),
+        Ok(None) => Err(not_configured(format!(
+            "`{TOKEN_KEY}` is not set in this component's config"
+        ))),
+        Err(error) => Err(not_configured(format!(
+            "cannot read `{TOKEN_KEY}` from the config: {error:?}"
+        ))),
+    }
+}
+
+/// The header for `token`, marked sensitive (HTTP/2 never indexes it).
+/// Space around it is dropped: a token read from a file often ends in a
+/// newline. What is wrong with it is said without quoting it.
+fn bearer(token: &str) -> Result<HeaderValue, ApiError> {
+    let token = token.trim();
+    let header = HeaderValue::try_from(format!("Bearer {token}"));
+    match header {
+        Ok(mut header) if !token.is_empty() => {
+            header.set_sensitive(true);
+            Ok(header)
+        }
+        _ => Err(not_configured(format!(
+            "`{TOKEN_KEY}` must be one line of text, and not empty"
         ))),
     }
 }
@@ -169,6 +206,21 @@ mod tests {
             let error = parse_url(bad).unwrap_err();
             assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE, "{bad}");
             assert!(error.message.contains("`upstream_url`"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_token_goes_as_a_bearer_and_is_never_quoted() {
+        let header = bearer(" abc.DEF-123_~+/= \n").unwrap();
+        assert_eq!(header, "Bearer abc.DEF-123_~+/=");
+        assert!(header.is_sensitive());
+        for bad in ["", "  \n", "first\nsecond", "a\u{7f}b"] {
+            let error = bearer(bad).unwrap_err();
+            assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE, "{bad:?}");
+            assert_eq!(
+                error.message,
+                "`upstream_token` must be one line of text, and not empty"
+            );
         }
     }
 

@@ -117,6 +117,6 @@ pub async fn check_under_wash(template: &str) {
     let Some(project) = built_project(template) else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     check(&project.join("README.md"), &wash.url, Host::Wash).await;
 }

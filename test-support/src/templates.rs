@@ -83,7 +83,7 @@ const fn post(path: &'static str, body: &'static str) -> Option<Request> {
 }
 
 /// The templates, in the order the root README lists them.
-pub const TEMPLATES: [Template; 9] = [
+pub const TEMPLATES: [Template; 10] = [
     Template {
         name: "http-hello",
         own_workspace: false,
@@ -171,6 +171,26 @@ pub const TEMPLATES: [Template; 9] = [
             CONFIG_WIT,
             WKG_LOCK,
             ERROR,
+            CLIPPY,
+            GITIGNORE,
+            PROFILE,
+        ],
+        bench: get("/"),
+    },
+    Template {
+        name: "http-files",
+        own_workspace: false,
+        serves_http: true,
+        has_service: false,
+        // What `std::fs` brings: the one template that uses a directory.
+        imports: &[
+            "wasi:filesystem/preopens@0.2.12",
+            "wasi:filesystem/types@0.2.12",
+        ],
+        exports: &[INCOMING_HANDLER],
+        copies: &[
+            ERROR,
+            ("src/body.rs", "http-api/src/body.rs"),
             CLIPPY,
             GITIGNORE,
             PROFILE,

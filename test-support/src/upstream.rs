@@ -23,6 +23,9 @@ pub enum Answer {
     ServerError,
     /// Bytes that are not an HTTP response, then the connection closes.
     NotHttp,
+    /// 200 with the request's `Authorization` header as the text (empty
+    /// without one): what credential the component sent.
+    Authorization,
 }
 
 pub struct Upstream {
@@ -64,7 +67,7 @@ async fn serve(listener: tokio::net::TcpListener, answer: Answer) {
                 let _ = stream.write_all(b"this is not HTTP\r\n\r\n").await;
                 return;
             }
-            let service = service_fn(move |_request| respond(answer));
+            let service = service_fn(move |request| respond(answer, request));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -72,7 +75,10 @@ async fn serve(listener: tokio::net::TcpListener, answer: Answer) {
     }
 }
 
-async fn respond(answer: Answer) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+async fn respond(
+    answer: Answer,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let greeting = || {
         hyper::Response::builder()
             .header("content-type", "text/plain")
@@ -84,6 +90,14 @@ async fn respond(answer: Answer) -> Result<hyper::Response<Full<Bytes>>, Infalli
         Answer::Slow => {
             tokio::time::sleep(Duration::from_secs(8)).await;
             greeting()
+        }
+        Answer::Authorization => {
+            let credential = request.headers().get("authorization");
+            let credential = credential.map(|value| value.as_bytes().to_vec());
+            hyper::Response::builder()
+                .header("content-type", "text/plain")
+                .body(Full::from(credential.unwrap_or_default()))
+                .unwrap()
         }
         Answer::ServerError => hyper::Response::builder()
             .status(500)

@@ -137,12 +137,11 @@ pub struct WashDev {
 
 impl WashDev {
     /// Starts `wash dev` in `project` and waits until it serves.
-    /// `nats_url` sets `dev.data_nats_url`; `workload` is laid over the
-    /// `workload:` section, written as wash reads its `WASH_WORKLOAD`
-    /// variable (`{config={key="value"}, allowedHosts=["host:port"]}`).
-    /// wash lays these variables over `.wash/config.yaml` key by key, so
-    /// the project itself is left as it is.
-    pub fn start(project: &Path, nats_url: Option<&str>, workload: Option<&str>) -> Self {
+    /// `nats_url` sets `dev.data_nats_url`; each of `vars` is a `WASH_*`
+    /// variable wash lays over `.wash/config.yaml` key by key (so the
+    /// project itself is left as it is), written as wash reads it: for
+    /// `WASH_WORKLOAD`, `{config={key="value"}, allowedHosts=["host:port"]}`.
+    pub fn start(project: &Path, nats_url: Option<&str>, vars: &[(&str, &str)]) -> Self {
         let wash = wash().expect("the wash leg runs only with wash");
         let address = format!("127.0.0.1:{}", free_port());
         let mut dev = format!("address={address:?}");
@@ -151,9 +150,7 @@ impl WashDev {
         }
         let mut command = wash_command(wash, project);
         command.arg("dev").env("WASH_DEV", format!("{{{dev}}}"));
-        if let Some(workload) = workload {
-            command.env("WASH_WORKLOAD", workload);
-        }
+        command.envs(vars.iter().copied());
         let mut process = Process::spawn("wash dev", command);
         // wash logs this once the workload runs (after its build).
         process.wait_for_line(Duration::from_secs(300), |line| {
@@ -198,8 +195,8 @@ impl WashPair {
     pub fn start() -> Option<Self> {
         let (api, worker) = (built_project("http-api")?, built_project("task-leet")?);
         let nats = NatsServer::start();
-        let worker = WashDev::start(&worker, Some(&nats.url()), None);
-        let api = WashDev::start(&api, Some(&nats.url()), None);
+        let worker = WashDev::start(&worker, Some(&nats.url()), &[]);
+        let api = WashDev::start(&api, Some(&nats.url()), &[]);
         Some(Self {
             api,
             worker,

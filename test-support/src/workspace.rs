@@ -129,10 +129,11 @@ pub fn scratch_project(config: &str) -> tempfile::TempDir {
 
 /// A project for devhost whose `.wash/config.yaml` is a template's own,
 /// changed by `edit`, with `build.component_path` pointing at the root
-/// build's output (run it with `--no-build`).
+/// build's output (run it with `--no-build`), and a copy of each folder the
+/// template mounts with `dev.volumes`, as a user's project has them.
 pub fn edited_project(template: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
-    let config =
-        std::fs::read_to_string(workspace_root().join(template).join(".wash/config.yaml")).unwrap();
+    let dir = workspace_root().join(template);
+    let config = std::fs::read_to_string(dir.join(".wash/config.yaml")).unwrap();
     let built = format!("component_path: {}", built_component(template).display());
     let config: Vec<String> = config
         .lines()
@@ -143,5 +144,23 @@ pub fn edited_project(template: &str, edit: impl Fn(&str) -> String) -> tempfile
             },
         )
         .collect();
-    scratch_project(&edit(&config.join("\n")))
+    let project = scratch_project(&edit(&config.join("\n")));
+    for volume in ProjectConfig::load(&dir).unwrap().dev.volumes {
+        copy_files(
+            &dir.join(&volume.host_path),
+            &project.path().join(&volume.host_path),
+        );
+    }
+    project
+}
+
+/// The files of the folder `from` (not its subfolders) into a new `to`.
+fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
 }

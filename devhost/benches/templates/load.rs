@@ -142,7 +142,7 @@ fn start(row: &Row) -> (Started, String) {
             (Started::Devhost(host), url)
         }
         Host::WashDev => {
-            let wash = WashDev::start(&row.project, None, None);
+            let wash = WashDev::start(&row.project, None, &[]);
             let url = wash.url.clone();
             (Started::Wash(wash), url)
         }

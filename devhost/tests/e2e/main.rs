@@ -12,6 +12,7 @@ mod templates {
     mod http_api;
     mod http_client;
     mod http_composed;
+    mod http_files;
     mod http_hello;
     mod http_router;
     mod kv_counter;

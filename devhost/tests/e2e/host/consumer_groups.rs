@@ -115,8 +115,8 @@ async fn wash_workers_in_the_named_group_handle_each_task_once() {
     };
     let nats = NatsServer::start();
     let _workers = [
-        WashDev::start(&project, Some(&nats.url()), None),
-        WashDev::start(&project, Some(&nats.url()), None),
+        WashDev::start(&project, Some(&nats.url()), &[]),
+        WashDev::start(&project, Some(&nats.url()), &[]),
     ];
     assert_each(&replies_per_task(&nats, TASKS).await, 1);
 }
@@ -127,10 +127,10 @@ async fn wash_workers_that_broadcast_each_handle_every_task() {
         return;
     };
     let nats = NatsServer::start();
-    let broadcast = Some(r#"{config={consumer_group="broadcast"}}"#);
+    let broadcast = [("WASH_WORKLOAD", r#"{config={consumer_group="broadcast"}}"#)];
     let _workers = [
-        WashDev::start(&project, Some(&nats.url()), broadcast),
-        WashDev::start(&project, Some(&nats.url()), broadcast),
+        WashDev::start(&project, Some(&nats.url()), &broadcast),
+        WashDev::start(&project, Some(&nats.url()), &broadcast),
     ];
     assert_each(&replies_per_task(&nats, 2 * TASKS).await, 2);
 }
@@ -154,7 +154,7 @@ async fn without_a_group_devhost_and_wash_derive_the_same_default() {
     let nats = NatsServer::start();
     let devhost_worker =
         DevhostProcess::start(devhost_project.path(), &["--nats-url", &nats.url()]);
-    let _wash_worker = WashDev::start(&wash_project, Some(&nats.url()), None);
+    let _wash_worker = WashDev::start(&wash_project, Some(&nats.url()), &[]);
     // One group: each task once, and some of them on each host.
     assert_each(&replies_per_task(&nats, TASKS).await, 1);
     let on_devhost = devhost_worker.handled();

@@ -254,6 +254,39 @@ fn the_worker_is_configured_the_same_everywhere() {
     assert_eq!(own["consumer_group"], "task-leet");
 }
 
+/// Besides its WorkloadDeployment, a manifest holds only its Service and
+/// the ConfigMaps and Secrets the workload takes in, each named by a
+/// `configFrom` or `secretFrom` and each such name there.
+#[test]
+fn a_manifest_holds_the_config_maps_and_secrets_its_workload_takes_in() {
+    for name in TEMPLATES.map(|t| t.name) {
+        let documents = manifest(name);
+        let place = format!("{name}/manifests/workloaddeployment.yaml");
+        for document in &documents {
+            let kind = document["kind"].as_str().unwrap_or_default();
+            let known = ["WorkloadDeployment", "Service", "ConfigMap", "Secret"];
+            assert!(known.contains(&kind), "{place}: a {kind}");
+        }
+        let components = &deployment(name)["spec"]["template"]["spec"]["components"];
+        let taken_in = |list: &str| -> Vec<String> {
+            let components = components.as_array().unwrap().iter();
+            let environments = components.map(|c| &c["localResources"]["environment"][list]);
+            let names = environments.flat_map(|refs| refs.as_array().cloned().unwrap_or_default());
+            names
+                .map(|r| r["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let defined = |kind| -> Vec<String> {
+            let documents = of_kind(&documents, kind).into_iter();
+            documents
+                .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(taken_in("configFrom"), defined("ConfigMap"), "{place}");
+        assert_eq!(taken_in("secretFrom"), defined("Secret"), "{place}");
+    }
+}
+
 #[test]
 fn http_workloads_have_their_service_and_the_worker_none() {
     for &Template {
@@ -262,11 +295,6 @@ fn http_workloads_have_their_service_and_the_worker_none() {
     {
         let documents = manifest(name);
         let services = of_kind(&documents, "Service");
-        assert_eq!(
-            documents.len(),
-            1 + services.len(),
-            "{name}/manifests/workloaddeployment.yaml"
-        );
         let deployment = deployment(name);
         let service_ref = &deployment["spec"]["kubernetes"]["service"]["name"];
         if !serves_http {
@@ -321,9 +349,11 @@ fn http_workloads_have_their_service_and_the_worker_none() {
 /// manifest and in its `.wash/config.yaml` alike.
 #[test]
 fn an_upstream_is_in_the_allowed_hosts() {
+    let documents = manifest("http-client");
+    let config_map = of_kind(&documents, "ConfigMap")[0];
+    let url = config_map["data"]["upstream_url"].as_str().unwrap();
     let deployment = deployment("http-client");
     let resources = &deployment["spec"]["template"]["spec"]["components"][0]["localResources"];
-    let url = resources["config"]["upstream_url"].as_str().unwrap();
     let allowed: Vec<&str> = (resources["allowedHosts"].as_array().unwrap().iter())
         .map(|host| host.as_str().unwrap())
         .collect();
@@ -338,9 +368,10 @@ fn an_upstream_is_in_the_allowed_hosts() {
         "{url} against {allowed:?}"
     );
 
-    let config =
-        devhost::config::ProjectConfig::load(&workspace_root().join("http-client")).unwrap();
-    let url: http::Uri = config.workload.config["upstream_url"].parse().unwrap();
+    let dir = workspace_root().join("http-client");
+    let config = devhost::config::ProjectConfig::load(&dir).unwrap();
+    let environment = config.environment(&dir).unwrap();
+    let url: http::Uri = environment.workload["upstream_url"].parse().unwrap();
     let allowed = config.workload.allowed_hosts.unwrap_or_default();
     assert!(
         allowed.iter().any(|entry| entry.matches(&url)),

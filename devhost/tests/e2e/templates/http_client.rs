@@ -1,14 +1,16 @@
 //! http-client's contract over HTTP, under devhost and under wash: its
 //! upstream (a small server of the test's own, on loopback) answering,
 //! failing or not there, the config naming it or not, the host allowing it
-//! or not. Each case is a host of its own, configured as the case needs.
+//! or not; the token from its Secret-style source sent upstream, and
+//! nowhere else. Each case is a host of its own, configured as the case
+//! needs.
 
 use reqwest::Method;
 use test_support::readme;
 use test_support::upstream::{Answer, Upstream};
 use test_support::wash::{built_project, share_target, wash, wash_new};
 use test_support::workspace::edited_project;
-use test_support::{Client, WashDev, start_host, start_host_in, workspace_root};
+use test_support::{Client, DevhostProcess, WashDev, start_host, start_host_in, workspace_root};
 
 /// The upstream and allowed host in http-client's own config, which each
 /// case replaces.
@@ -119,6 +121,33 @@ async fn routes(client: &Client) {
 }
 
 const NOT_CONFIGURED: &str = "`upstream_url` is not set in this component's config";
+const NO_TOKEN: &str = "`upstream_token` is not set in this component's config";
+/// The placeholder token of http-client's own `secrets:` source.
+const TOKEN: &str = "local-dev-placeholder";
+
+/// wash's variables for a `wash dev` of http-client calling `url`,
+/// allowed `allowed`: the config source and `allowedHosts` laid over the
+/// project's own.
+fn wash_vars(url: &str, allowed: &str) -> [(&'static str, String); 2] {
+    [
+        (
+            "WASH_CONFIGS",
+            format!("{{http-client-upstream={{inline={{upstream_url={url:?}}}}}}}"),
+        ),
+        ("WASH_WORKLOAD", format!("{{allowedHosts=[{allowed:?}]}}")),
+    ]
+}
+
+fn vars<'a>(vars: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    vars.iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
+}
+
+/// The config with its secret source left out of the workload.
+fn without_token(config: &str) -> String {
+    config.replace("secretFrom: [http-client-token]", "secretFrom: []")
+}
 
 /// The config calling `upstream`, with no `allowedHosts` at all: devhost
 /// then allows no host, and wash dev every host.
@@ -176,14 +205,22 @@ async fn under_wash() {
     };
     let upstreams = Upstreams::start();
     for case in cases(&upstreams) {
-        let workload = format!(
-            "{{config={{upstream_url={:?}}}, allowedHosts=[{:?}]}}",
-            case.url, case.allowed
-        );
-        let host = WashDev::start(&project, None, Some(&workload));
+        let wash_vars = wash_vars(&case.url, &case.allowed);
+        let host = WashDev::start(&project, None, &vars(&wash_vars));
         check(&host.client(), &case).await;
         routes(&host.client()).await;
     }
+
+    // The token reaches the upstream as devhost sends it.
+    let upstream = Upstream::start(Answer::Authorization);
+    let url = format!("http://{}/", upstream.address);
+    let wash_vars = wash_vars(&url, &upstream.address);
+    let host = WashDev::start(&project, None, &vars(&wash_vars));
+    let answer = host.client().get("/").await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (200, format!("Bearer {TOKEN}"))
+    );
 
     // wash's variables can add a key but not remove one: a project of its own.
     let project = wash_new(wash, "http-client", "http-client-unconfigured");
@@ -191,10 +228,14 @@ async fn under_wash() {
     let config = project.join(".wash/config.yaml");
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, without_upstream_url(&text)).unwrap();
-    let host = WashDev::start(&project, None, None);
+    let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json_error(), NOT_CONFIGURED);
+    std::fs::write(&config, without_token(&text)).unwrap();
+    let host = WashDev::start(&project, None, &[]);
+    let answer = host.client().get("/").await;
+    assert_eq!((answer.status, answer.json_error()), (503, NO_TOKEN.into()));
 
     // Where devhost allows no host, wash dev allows every one.
     let project = wash_new(wash, "http-client", "http-client-no-allowed-hosts");
@@ -203,12 +244,46 @@ async fn under_wash() {
     let text = std::fs::read_to_string(&config).unwrap();
     let greeting = &upstreams.greeting.address;
     std::fs::write(&config, without_allowed_hosts(&text, greeting)).unwrap();
-    let host = WashDev::start(&project, None, None);
+    let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
         (200, "Hello from upstream")
     );
+}
+
+/// The token from the Secret-style source goes upstream as a bearer
+/// credential; without it the component answers with a named error; it is
+/// never in an answer or in devhost's log.
+#[tokio::test]
+async fn the_token_goes_upstream_and_nowhere_else_under_devhost() {
+    let upstream = Upstream::start(Answer::Authorization);
+    let failing = Upstream::start(Answer::ServerError);
+    let calling = |address: &str, edit: fn(&str) -> String| {
+        let address = address.to_string();
+        edited_project("http-client", move |config| {
+            edit(&config.replace(CONFIGURED, &address))
+        })
+    };
+    let project = calling(&upstream.address, str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    let answer = host.client().get("/").await;
+    assert_eq!(
+        (answer.status, answer.body),
+        (200, format!("Bearer {TOKEN}"))
+    );
+    let project = calling(&failing.address, str::to_string);
+    let refused = DevhostProcess::start(project.path(), &[]);
+    let answer = refused.client().get("/").await;
+    assert_eq!(answer.status, 502);
+    assert!(!answer.body.contains(TOKEN), "{}", answer.body);
+    let project = calling(&upstream.address, without_token);
+    let tokenless = DevhostProcess::start(project.path(), &[]);
+    let answer = tokenless.client().get("/").await;
+    assert_eq!((answer.status, answer.json_error()), (503, NO_TOKEN.into()));
+    for host in [&host, &refused, &tokenless] {
+        assert!(!host.output().contains(TOKEN), "{}", host.output());
+    }
 }
 
 /// Its examples call http-hello, as its README suggests.
@@ -231,10 +306,9 @@ async fn readme_under_wash() {
     else {
         return;
     };
-    let upstream = WashDev::start(&hello, None, None);
+    let upstream = WashDev::start(&hello, None, &[]);
     let address = upstream.url.trim_start_matches("http://");
-    let workload =
-        format!(r#"{{config={{upstream_url="http://{address}/"}}, allowedHosts=["{address}"]}}"#);
-    let host = WashDev::start(&client, None, Some(&workload));
+    let wash_vars = wash_vars(&format!("http://{address}/"), address);
+    let host = WashDev::start(&client, None, &vars(&wash_vars));
     readme::check(&client.join("README.md"), &host.url, readme::Host::Wash).await;
 }

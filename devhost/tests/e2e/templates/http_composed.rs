@@ -94,7 +94,7 @@ async fn http_composed_under_wash() {
     let Some(project) = built_project("http-composed") else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     serves_text(&wash.client()).await;
 }
 

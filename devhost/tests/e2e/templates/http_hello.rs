@@ -39,7 +39,7 @@ async fn under_wash() {
     let Some(project) = built_project("http-hello") else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
 }
 

@@ -108,7 +108,7 @@ async fn under_wash() {
     let Some(project) = built_project("kv-counter") else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
     concurrent_increments_never_lose_a_count(&wash.url).await;
 }

@@ -257,7 +257,7 @@ async fn the_http_front_relays_lines_under_wash() {
     let Some(project) = built_project("service-tcp") else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     front(&wash.client()).await;
 }
 
@@ -278,7 +278,7 @@ async fn readme_under_wash() {
     let Some(project) = built_project("service-tcp") else {
         return;
     };
-    let wash = WashDev::start(&project, None, None);
+    let wash = WashDev::start(&project, None, &[]);
     wait_until_served(&wash.client()).await;
     readme::check(&project.join("README.md"), &wash.url, readme::Host::Wash).await;
 }

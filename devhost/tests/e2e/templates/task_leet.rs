@@ -62,7 +62,7 @@ async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
         return;
     };
     let nats = NatsServer::start();
-    let wash = WashDev::start(&project, Some(&nats.url()), None);
+    let wash = WashDev::start(&project, Some(&nats.url()), &[]);
     answers_on_its_subjects(&nats).await;
     let answer = wash.client().get("/").await;
     assert_eq!((answer.status, answer.body.as_str()), (404, ""));
@@ -138,8 +138,8 @@ async fn the_style_setting_picks_the_letters_under_wash() {
         return;
     };
     let nats = NatsServer::start();
-    let extended = Some(r#"{config={style="extended"}}"#);
-    let _wash = WashDev::start(&project, Some(&nats.url()), extended);
+    let extended = [("WASH_WORKLOAD", r#"{config={style="extended"}}"#)];
+    let _wash = WashDev::start(&project, Some(&nats.url()), &extended);
     assert_eq!(reply(&nats, "Big Buzz").await.as_deref(), Ok("819 8u22"));
 }
 

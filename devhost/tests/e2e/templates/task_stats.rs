@@ -89,10 +89,10 @@ async fn over_nats_under_wash_n_tasks_count_n() {
         return;
     };
     let nats = NatsServer::start();
-    let _worker = WashDev::start(&worker, Some(&nats.url()), None);
-    let api = WashDev::start(&api, Some(&nats.url()), None);
+    let _worker = WashDev::start(&worker, Some(&nats.url()), &[]);
+    let api = WashDev::start(&api, Some(&nats.url()), &[]);
     let stats_project = stats;
-    let stats = WashDev::start(&stats_project, Some(&nats.url()), None);
+    let stats = WashDev::start(&stats_project, Some(&nats.url()), &[]);
     routes(&stats.client()).await;
 
     // One at a time, each counted before the next is sent: under wash the
@@ -152,6 +152,6 @@ async fn readme_under_wash() {
     let project = wash_new(wash, "task-stats", "task-stats-readme");
     share_target(&project);
     let nats = NatsServer::start();
-    let host = WashDev::start(&project, Some(&nats.url()), None);
+    let host = WashDev::start(&project, Some(&nats.url()), &[]);
     readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
 }

@@ -1,0 +1,221 @@
+//! http-files' contract over HTTP, under devhost and under wash: each host
+//! mounts a directory of the test's own at `/files`, as the template's
+//! `dev.volumes` mounts its `files/`. Names that would lead out of it, a
+//! link planted in it that leads out, a body over the limit, writes racing
+//! reads; under devhost also a read-only mount and none at all.
+
+use std::path::Path;
+
+use reqwest::Method;
+use serde_json::json;
+use tempfile::TempDir;
+use test_support::readme;
+use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::workspace::edited_project;
+use test_support::{Client, DevhostProcess, WashDev, workspace_root};
+use tokio::task::JoinSet;
+
+const HELLO: &str = "Hello from a file!\n";
+const NAME_RULE: &str = "a file name is 1 to 64 characters of A-Z a-z 0-9 . _ -, \
+                         does not start with . and does not contain ..";
+const READ_ONLY: &str = "the files directory is read-only";
+const NOT_MOUNTED: &str = "no directory is mounted at /files";
+
+/// A project serving the built component with http-files' own config,
+/// changed by `edit`, and a copy of its `files/` (`hello.txt`).
+fn project(edit: fn(&str) -> String) -> TempDir {
+    edited_project("http-files", edit)
+}
+
+/// The names in the directory, hidden ones (a write's temporary file) too.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = (std::fs::read_dir(dir).unwrap())
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn contract(client: &Client, files: &Path) {
+    let listing = client.get("/").await;
+    assert_eq!(listing.status, 200);
+    let hello = json!({ "name": "hello.txt", "size": HELLO.len() });
+    assert_eq!(listing.json(), json!({ "files": [hello] }));
+    let read = client.get("/hello.txt").await;
+    assert_eq!(read.status, 200);
+    assert_eq!(
+        read.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(read.body, HELLO);
+
+    let created = client.send(Method::PUT, "/notes.txt", None, "milk").await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let replaced = client.send(Method::PUT, "/notes.txt", None, "eggs").await;
+    assert_eq!(replaced.status, 204);
+    assert_eq!(
+        std::fs::read_to_string(files.join("notes.txt")).unwrap(),
+        "eggs"
+    );
+    assert_eq!(client.get("/notes.txt").await.body, "eggs");
+    let deleted = client.send(Method::DELETE, "/notes.txt", None, "").await;
+    assert_eq!(deleted.status, 204);
+    for method in [Method::GET, Method::DELETE] {
+        let gone = client.send(method, "/notes.txt", None, "").await;
+        assert_eq!(gone.status, 404);
+        assert_eq!(gone.json_error(), "no file named notes.txt");
+    }
+
+    // Checked before any filesystem call: nothing here reaches one. (An
+    // encoded `..` alone, `/%2E%2E`, is in the README's curl lines: this
+    // client, as the URL standard says, sends it as `/`.)
+    let long = format!("/{}", "a".repeat(65));
+    for path in [
+        "/..%2F..%2Fetc%2Fpasswd",
+        "/a%2Fb",
+        "/docs/notes.txt",
+        "/.hello.txt",
+        "/a..b",
+        "/caf%C3%A9",
+        long.as_str(),
+    ] {
+        for method in [Method::GET, Method::PUT, Method::DELETE] {
+            let answer = client.send(method.clone(), path, None, "x").await;
+            assert_eq!(answer.status, 400, "{method} {path}");
+            assert_eq!(answer.json_error(), NAME_RULE, "{method} {path}");
+        }
+    }
+    for (path, allow) in [("/", "GET"), ("/hello.txt", "GET, PUT, DELETE")] {
+        let answer = client.send(Method::POST, path, None, "").await;
+        assert_eq!(answer.status, 405, "{path}");
+        assert_eq!(answer.header("allow"), Some(allow), "{path}");
+        assert_eq!(answer.json_error(), "method not allowed");
+    }
+
+    // A link out of the directory: the host will not follow it.
+    let outside = TempDir::new().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "outside").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), files.join("out.txt")).unwrap();
+    let answer = client.get("/out.txt").await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    assert!(!answer.body.contains("outside"), "{}", answer.body);
+    std::fs::remove_file(files.join("out.txt")).unwrap();
+
+    // Over the limit: 413, and nothing written, not even a temporary file.
+    let too_large = vec![b'x'; 1024 * 1024 + 1];
+    let answer = (client.send_bytes(Method::PUT, "/big.bin", None, too_large)).await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.json_error(), "the request body is over 1024 KiB");
+    assert_eq!(names_in(files), ["hello.txt"]);
+
+    writes_are_atomic(client, files).await;
+}
+
+/// Readers racing writers of two whole files see one or the other, never
+/// a mix or a part, and the writes leave no temporary file behind.
+async fn writes_are_atomic(client: &Client, files: &Path) {
+    const SIZE: usize = 512 * 1024;
+    let whole = |byte: u8| vec![byte; SIZE];
+    let put = (client.send_bytes(Method::PUT, "/race.bin", None, whole(b'a'))).await;
+    assert_eq!(put.status, 201);
+    let mut tasks = JoinSet::new();
+    for round in 0..8 {
+        let client = Client::at(client.base().to_string());
+        tasks.spawn(async move {
+            let byte = if round % 2 == 0 { b'a' } else { b'b' };
+            let put = (client.send_bytes(Method::PUT, "/race.bin", None, vec![byte; SIZE])).await;
+            assert_eq!(put.status, 204);
+            let read = client.get("/race.bin").await;
+            assert_eq!(read.status, 200);
+            let body = read.body.as_bytes();
+            let one_file = body == [b'a'; SIZE].as_slice() || body == [b'b'; SIZE].as_slice();
+            assert!(one_file, "a read saw {} bytes of a mix", body.len());
+        });
+    }
+    while let Some(task) = tasks.join_next().await {
+        task.unwrap();
+    }
+    let deleted = client.send(Method::DELETE, "/race.bin", None, "").await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(names_in(files), ["hello.txt"]);
+}
+
+#[tokio::test]
+async fn under_devhost() {
+    let project = project(str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    contract(&host.client(), &project.path().join("files")).await;
+    // A 204 has no body to send: no client went away.
+    assert!(!host.output().contains("went away"), "{}", host.output());
+}
+
+/// devhost's own `read_only: true` on a volume, as a manifest's
+/// `readOnly` mount: reads work, every change is refused.
+#[tokio::test]
+async fn a_read_only_mount_refuses_changes_under_devhost() {
+    let project = project(|config| {
+        config.replace(
+            "guest_path: /files",
+            "guest_path: /files\n      read_only: true",
+        )
+    });
+    let host = DevhostProcess::start(project.path(), &[]);
+    let client = host.client();
+    assert_eq!(client.get("/hello.txt").await.body, HELLO);
+    for (method, path) in [(Method::PUT, "/new.txt"), (Method::DELETE, "/hello.txt")] {
+        let answer = client.send(method, path, None, "x").await;
+        assert_eq!(
+            (answer.status, answer.json_error()),
+            (403, READ_ONLY.into())
+        );
+    }
+    assert_eq!(names_in(&project.path().join("files")), ["hello.txt"]);
+}
+
+#[tokio::test]
+async fn no_mount_is_a_named_error_under_devhost() {
+    let project = project(|config| config.split("\ndev:").next().unwrap().to_string());
+    let host = DevhostProcess::start(project.path(), &[]);
+    let client = host.client();
+    for (method, path) in [
+        (Method::GET, "/"),
+        (Method::GET, "/hello.txt"),
+        (Method::PUT, "/new.txt"),
+        (Method::DELETE, "/hello.txt"),
+    ] {
+        let answer = client.send(method, path, None, "x").await;
+        assert_eq!(
+            (answer.status, answer.json_error()),
+            (503, NOT_MOUNTED.into())
+        );
+    }
+}
+
+/// A project of its own, since the test plants files in its `files/`.
+#[tokio::test]
+async fn under_wash() {
+    let Some(wash) = wash() else {
+        return;
+    };
+    let project = wash_new(wash, "http-files", "http-files-contract");
+    share_target(&project);
+    let host = WashDev::start(&project, None, &[]);
+    contract(&host.client(), &project.join("files")).await;
+}
+
+#[tokio::test]
+async fn readme_under_devhost() {
+    let project = project(str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    let readme = workspace_root().join("http-files/README.md");
+    readme::check(&readme, &host.url, readme::Host::Devhost).await;
+}
+
+#[tokio::test]
+async fn readme_under_wash() {
+    let Some(project) = built_project("http-files") else {
+        return;
+    };
+    let host = WashDev::start(&project, None, &[]);
+    readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
+}
