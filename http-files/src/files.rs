@@ -33,7 +33,13 @@ pub fn list(dir: &Path) -> Result<Listing, ApiError> {
     let fail = |error| failure(error, dir, Doing::Listing);
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).map_err(fail)? {
-        let entry = entry.map_err(fail)?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            // Gone since the directory was read: a write's temporary file
+            // renamed away, a file deleted. What is there is listed.
+            Err(error) if error.kind() == ErrorKind::NotFound => continue,
+            Err(error) => return Err(fail(error)),
+        };
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };

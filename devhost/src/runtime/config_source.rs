@@ -538,8 +538,8 @@ mod tests {
         assert!(error.contains("line 1 has empty key in "), "{error}");
     }
 
-    #[test]
-    fn a_relative_path_out_of_the_project_is_refused() {
+    /// A project directory, and beside it (outside) a secret env-file.
+    fn project_beside_a_secret() -> (tempfile::TempDir, PathBuf) {
         let outer = tempfile::tempdir().unwrap();
         let project = outer.path().join("project");
         std::fs::create_dir(&project).unwrap();
@@ -548,6 +548,12 @@ mod tests {
             "TOKEN=s3cr3t-value\n",
             0o600,
         );
+        (outer, project)
+    }
+
+    #[test]
+    fn a_relative_path_out_of_the_project_is_refused() {
+        let (_outer, project) = project_beside_a_secret();
         for yaml in ["file: ../outside.env", "dir: .."] {
             let error = error_of(source(yaml).resolve(Kind::Secret, "s", &project));
             assert!(
@@ -569,14 +575,7 @@ mod tests {
 
     #[test]
     fn a_symlink_out_of_the_project_is_refused() {
-        let outer = tempfile::tempdir().unwrap();
-        let project = outer.path().join("project");
-        std::fs::create_dir(&project).unwrap();
-        write(
-            &outer.path().join("outside.env"),
-            "TOKEN=s3cr3t-value\n",
-            0o600,
-        );
+        let (outer, project) = project_beside_a_secret();
         symlink(outer.path().join("outside.env"), project.join("link.env")).unwrap();
         let error = error_of(source("file: link.env").resolve(Kind::Secret, "s", &project));
         assert!(

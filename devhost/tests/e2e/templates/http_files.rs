@@ -13,6 +13,7 @@ use test_support::readme;
 use test_support::wash::{built_project, share_target, wash, wash_new};
 use test_support::workspace::edited_project;
 use test_support::{Client, DevhostProcess, WashDev, workspace_root};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 const HELLO: &str = "Hello from a file!\n";
@@ -102,13 +103,38 @@ async fn contract(client: &Client, files: &Path) {
     std::fs::remove_file(files.join("out.txt")).unwrap();
 
     // Over the limit: 413, and nothing written, not even a temporary file.
-    let too_large = vec![b'x'; 1024 * 1024 + 1];
-    let answer = (client.send_bytes(Method::PUT, "/big.bin", None, too_large)).await;
-    assert_eq!(answer.status, 413);
-    assert_eq!(answer.json_error(), "the request body is over 1024 KiB");
+    let response = put_announced_over_the_limit(client.base()).await;
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    let error = r#"{"error":"the request body is over 1024 KiB"}"#;
+    assert!(response.contains(error), "{response}");
     assert_eq!(names_in(files), ["hello.txt"]);
 
     writes_are_atomic(client, files).await;
+    listings_race_writes(client, files).await;
+}
+
+/// A PUT whose announced length is over 1 MiB, its head alone: the
+/// component refuses it at once, and the host may close the connection
+/// then, so a client still sending the body could meet the close before
+/// the answer. Returns the raw response.
+async fn put_announced_over_the_limit(base: &str) -> String {
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let length = 1024 * 1024 + 1;
+    let head =
+        format!("PUT /big.bin HTTP/1.1\r\nhost: localhost\r\ncontent-length: {length}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let mut piece = [0; 1024];
+    // Up to the end of the JSON error, or of the connection.
+    while !response.windows(2).any(|pair| pair == b"\"}") {
+        let read = stream.read(&mut piece).await.unwrap();
+        if read == 0 {
+            break;
+        }
+        response.extend_from_slice(&piece[..read]);
+    }
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 /// Readers racing writers of two whole files see one or the other, never
@@ -137,6 +163,36 @@ async fn writes_are_atomic(client: &Client, files: &Path) {
     }
     let deleted = client.send(Method::DELETE, "/race.bin", None, "").await;
     assert_eq!(deleted.status, 204);
+    assert_eq!(names_in(files), ["hello.txt"]);
+}
+
+/// A listing while files come and go (each write's temporary file is
+/// renamed away) lists what is there: an entry that vanishes under it is
+/// no failure.
+async fn listings_race_writes(client: &Client, files: &Path) {
+    let mut tasks = JoinSet::new();
+    for task in 0..8 {
+        let client = Client::at(client.base().to_string());
+        tasks.spawn(async move {
+            for round in 0..25 {
+                let (method, path) = match task % 2 {
+                    0 => (Method::PUT, format!("/f{}.txt", round % 5)),
+                    _ => (Method::GET, "/".to_string()),
+                };
+                let answer = client.send(method.clone(), &path, None, "x").await;
+                assert!(answer.status < 300, "{method} {path}: {}", answer.body);
+            }
+        });
+    }
+    while let Some(task) = tasks.join_next().await {
+        task.unwrap();
+    }
+    for round in 0..5 {
+        let deleted = client
+            .send(Method::DELETE, &format!("/f{round}.txt"), None, "")
+            .await;
+        assert_eq!(deleted.status, 204);
+    }
     assert_eq!(names_in(files), ["hello.txt"]);
 }
 
