@@ -3,11 +3,12 @@
 //!
 //! It reads a project's `.wash/config.yaml`, runs the build command, and
 //! serves HTTP from the first component that exports
-//! `wasi:http/incoming-handler`, linking every component with:
+//! `wasi:http/incoming-handler` (WASI 0.2) or `wasi:http/handler` (WASI
+//! 0.3), linking every component with:
 //!
-//! - WASI (p2) and `wasi:http`, outgoing requests only to the component's
-//!   `allowedHosts`, and no directory of the host's but the project's
-//!   `dev.volumes`;
+//! - WASI and `wasi:http`, 0.2 and 0.3, outgoing requests only to the
+//!   component's `allowedHosts`, and no directory of the host's but the
+//!   project's `dev.volumes`;
 //! - `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft`: one in-memory store
 //!   shared by all instances;
 //! - `wasi:config/store@0.2.0-rc.1`: each component's config map;
@@ -18,7 +19,9 @@
 //!   named after the component, and requests are NATS requests.
 //!
 //! Every HTTP request and every message gets a fresh instance, with a time
-//! limit. To run it from a program or a test:
+//! limit (a WASI 0.3 instance may serve several requests if
+//! [`Options::p3_requests_per_instance`] says so). To run it from a program
+//! or a test:
 //!
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {

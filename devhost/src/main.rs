@@ -1,6 +1,6 @@
 //! `devhost [-C <DIR>] [--address <IP:PORT>] [--no-build] [--nats-url <URL>]
-//! [--max-instances <N>] [--admission-wait-ms <MS>]`: serve a project until
-//! Ctrl-C.
+//! [--max-instances <N>] [--admission-wait-ms <MS>] [--p3-reuse <N>]`: serve
+//! a project until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +40,12 @@ struct Args {
     /// instance before it is answered 503 (or a message request an Err).
     #[arg(long, value_name = "MS", default_value_t = devhost::DEFAULT_ADMISSION_WAIT.as_millis() as u64)]
     admission_wait_ms: u64,
+
+    /// How many requests one instance of a WASI 0.3 component serves (up to
+    /// 16 at once) before a fresh one takes over; 1, the default, gives
+    /// each request a fresh instance, as wash dev does.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    p3_reuse: u32,
 }
 
 #[tokio::main]
@@ -63,6 +69,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         nats_url: args.nats_url,
         max_instances: args.max_instances,
         admission_wait: Duration::from_millis(args.admission_wait_ms),
+        p3_requests_per_instance: usize::try_from(args.p3_reuse)?,
         ..Default::default()
     })
     .await?;

@@ -1,114 +1,13 @@
-//! An axum `Router` on `wasi:http`, through wstd-axum.
-//!
-//! - `GET  /`                  a plain-text greeting
-//! - `GET  /api/greet/{name}`  `{"greeting": "Hello, {name}!"}`
-//! - `GET  /api/greet?name=`   the same, from the query string
-//! - `POST /api/echo`          `{"message": "..."}` in, `{"echo": "..."}` out
-//!
-//! Every error is JSON, `{"error": "..."}`, with a status that says whose
-//! mistake it was: 400 for a bad name or body, 404 for an unknown path, 405
-//! (with `Allow`) for a wrong method, 413 for a body over 64 KiB.
+//! An axum `Router` on `wasi:http`, through wstd-axum. The routes and
+//! their errors are in `routes.rs` and `error.rs`; this file only serves
+//! them.
 
 mod error;
-
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use error::ApiError;
-use serde::{Deserialize, Serialize};
-
-/// Bodies larger than this are refused with 413 before they are parsed.
-/// Only `/api/echo` reads a body, so only that route carries the limit: a
-/// layer on the whole Router would wrap every route, on every request, for
-/// nothing (the Router is built again for each request).
-const MAX_BODY_BYTES: usize = 64 * 1024;
-const MAX_NAME_CHARS: usize = 64;
+mod routes;
 
 /// Called once per request (each request runs in a fresh instance), so the
 /// router is built here rather than kept in a static.
 #[wstd_axum::http_server]
-fn main() -> Router {
-    router()
+fn main() -> axum::Router {
+    routes::router()
 }
-
-fn router() -> Router {
-    Router::new()
-        .route("/", get(index))
-        .route("/api/greet", get(greet_from_query))
-        .route("/api/greet/{name}", get(greet_from_path))
-        .route(
-            "/api/echo",
-            post(echo).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
-        )
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-}
-
-async fn index() -> &'static str {
-    "Hello from axum on wasmCloud!\n"
-}
-
-#[derive(Serialize)]
-struct Greeting {
-    greeting: String,
-}
-
-#[derive(Deserialize)]
-struct GreetQuery {
-    name: String,
-}
-
-// Each extractor is taken as a `Result`, so its rejection is turned into our
-// JSON error instead of axum's plain-text one.
-
-async fn greet_from_path(
-    name: Result<Path<String>, PathRejection>,
-) -> Result<Json<Greeting>, ApiError> {
-    let Path(name) = name?;
-    greet(&name)
-}
-
-async fn greet_from_query(
-    query: Result<Query<GreetQuery>, QueryRejection>,
-) -> Result<Json<Greeting>, ApiError> {
-    let Query(query) = query?;
-    greet(&query.name)
-}
-
-fn greet(name: &str) -> Result<Json<Greeting>, ApiError> {
-    let name = name.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("name must be 1 to {MAX_NAME_CHARS} printable characters"),
-        ));
-    }
-    Ok(Json(Greeting {
-        greeting: format!("Hello, {name}!"),
-    }))
-}
-
-#[derive(Deserialize)]
-struct EchoRequest {
-    message: String,
-}
-
-#[derive(Serialize)]
-struct EchoResponse {
-    echo: String,
-}
-
-async fn echo(
-    request: Result<Json<EchoRequest>, JsonRejection>,
-) -> Result<Json<EchoResponse>, ApiError> {
-    let Json(request) = request?;
-    Ok(Json(EchoResponse {
-        echo: request.message,
-    }))
-}
-
-#[cfg(test)]
-mod tests;

@@ -67,10 +67,15 @@ pub fn platform(name: &str) -> bool {
 }
 
 /// `wasi:http/...@0.2.12` -> `wasi:http/...`: wasi:http links at any 0.2
-/// patch level. Prerelease versions stay: hosts match them exactly.
+/// patch level. WASI 0.3's keeps its minor version, `wasi:http/...@0.3.2`
+/// -> `wasi:http/...@0.3`, so a table row says which WASI it needs.
+/// Prerelease versions stay: hosts match them exactly.
 pub fn without_http_version(name: &str) -> String {
     match name.split_once('@') {
         Some((interface, version)) if interface.starts_with("wasi:http/") => {
+            if version.starts_with("0.3.") {
+                return format!("{interface}@0.3");
+            }
             assert!(version.starts_with("0.2."), "{name}");
             interface.to_string()
         }

@@ -36,6 +36,8 @@ pub struct Request {
 }
 
 const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
+/// WASI 0.3's HTTP export (see `surface::without_http_version`).
+const HANDLER_P3: &str = "wasi:http/handler@0.3";
 const CONFIG: &str = "wasi:config/store@0.2.0-rc.1";
 const KEYVALUE: [&str; 2] = [
     "wasi:keyvalue/atomics@0.2.0-draft",
@@ -83,7 +85,7 @@ const fn post(path: &'static str, body: &'static str) -> Option<Request> {
 }
 
 /// The templates, in the order the root README lists them.
-pub const TEMPLATES: [Template; 10] = [
+pub const TEMPLATES: [Template; 12] = [
     Template {
         name: "http-hello",
         own_workspace: false,
@@ -103,6 +105,35 @@ pub const TEMPLATES: [Template; 10] = [
         exports: &[INCOMING_HANDLER],
         // Its error answers through axum's `IntoResponse`, so it is its own.
         copies: &[CLIPPY, GITIGNORE, PROFILE],
+        bench: get("/api/greet/Ada"),
+    },
+    // The WASI 0.3 twins: the same answers as http-hello and http-router.
+    Template {
+        name: "http-hello-p3",
+        own_workspace: false,
+        serves_http: true,
+        has_service: false,
+        imports: &[],
+        exports: &[HANDLER_P3],
+        copies: &[CLIPPY, GITIGNORE, PROFILE],
+        bench: get("/"),
+    },
+    Template {
+        name: "http-router-p3",
+        own_workspace: false,
+        serves_http: true,
+        has_service: false,
+        imports: &[],
+        exports: &[HANDLER_P3],
+        // The same routes, errors and tests as its twin: only lib.rs differs.
+        copies: &[
+            ("src/routes.rs", "http-router/src/routes.rs"),
+            ("src/routes/tests.rs", "http-router/src/routes/tests.rs"),
+            ("src/error.rs", "http-router/src/error.rs"),
+            CLIPPY,
+            GITIGNORE,
+            PROFILE,
+        ],
         bench: get("/api/greet/Ada"),
     },
     Template {

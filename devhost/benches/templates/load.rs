@@ -77,7 +77,7 @@ pub fn cold_start(row: &Row, runs: u32) -> (f64, f64) {
     let url = format!("http://127.0.0.1:{}", free_port());
     let address = url.trim_start_matches("http://");
     let project = row.project.display();
-    let args = row.devhost_args.join(" ");
+    let args = row.host_args.join(" ");
     let curl = row.request.curl_args(&url);
     let pid = tempfile::NamedTempFile::new().unwrap();
     let pid = pid.path().display();
@@ -136,7 +136,7 @@ fn start(row: &Row) -> (Started, String) {
             let mut command = Command::new(DEVHOST);
             command.arg("-C").arg(&row.project);
             command.args(["--no-build", "--address", &address]);
-            command.args(&row.devhost_args);
+            command.args(&row.host_args);
             let host = DevhostProcess::spawn_quiet(command, &address);
             let url = host.url.clone();
             (Started::Devhost(host), url)
@@ -149,7 +149,7 @@ fn start(row: &Row) -> (Started, String) {
         Host::WasmtimeServe => {
             let mut command = Command::new("wasmtime");
             command.args(["serve", "-Scli", "--addr", &address]);
-            command.arg(&row.files[0]);
+            command.args(&row.host_args).arg(&row.files[0]);
             let mut wasmtime = Process::spawn("wasmtime serve", command);
             wasmtime.wait_for_line(Duration::from_secs(60), |line| {
                 line.starts_with("Serving HTTP on")

@@ -72,9 +72,10 @@ pub enum Host {
 pub struct Row {
     pub label: &'static str,
     pub host: Host,
-    /// The project directory, and devhost's arguments besides `-C`.
+    /// The project directory, and the host's arguments besides the
+    /// project (or file) and the address.
     pub project: PathBuf,
-    pub devhost_args: Vec<String>,
+    pub host_args: Vec<String>,
     /// The built files it runs (for the size column).
     pub files: Vec<PathBuf>,
     pub request: Request,
@@ -159,7 +160,7 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
         label,
         host: Host::Devhost,
         project,
-        devhost_args: Vec::new(),
+        host_args: Vec::new(),
         files,
         request,
     };
@@ -186,7 +187,7 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
             files.push(built_component("task-leet"));
             let over_nats = Row {
                 label: "http-api + task-leet over NATS",
-                devhost_args: vec!["--nats-url".into(), nats_url.into()],
+                host_args: vec!["--nats-url".into(), nats_url.into()],
                 ..devhost_row("", workspace_root(), files.clone(), request.clone())
             };
             let pair = devhost_row("http-api + task-leet", workspace_root(), files, request);
@@ -227,6 +228,8 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
     for (template, wasmtime_serves) in [
         ("http-hello", true),
         ("http-router", true),
+        ("http-hello-p3", true),
+        ("http-router-p3", true),
         ("kv-counter", false),
         ("http-composed", true),
     ] {
@@ -238,25 +241,53 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
             label,
             host,
             project,
-            devhost_args: Vec::new(),
+            host_args: Vec::new(),
             files: files.clone(),
             request: request.clone(),
         };
         let mut others = Vec::new();
+        // A WASI 0.3 component, with and without instance reuse where the
+        // host offers both: devhost gives each request a fresh instance
+        // unless told to reuse, `wasmtime serve` reuses one (128 requests,
+        // 16 at once) unless told not to. `wash dev` always gives a fresh
+        // one.
+        let p3 = template.ends_with("-p3");
+        if p3 {
+            let reused = &["--p3-reuse", "128"];
+            others.push(with_args(
+                other_host(Host::Devhost, rows[at].project.clone()),
+                reused,
+            ));
+        }
         if let Some(project) = test_support::wash::built_project(template) {
             others.push(other_host(Host::WashDev, project));
         }
         if wasmtime_serves && wasmtime_installed {
             others.push(other_host(Host::WasmtimeServe, workspace_root()));
+            if p3 {
+                let fresh = &["--max-instance-reuse-count", "1"];
+                others.push(with_args(
+                    other_host(Host::WasmtimeServe, workspace_root()),
+                    fresh,
+                ));
+            }
         }
         rows.splice(at + 1..at + 1, others);
     }
     rows
 }
 
+fn with_args(row: Row, args: &[&str]) -> Row {
+    Row {
+        host_args: args.iter().map(|arg| arg.to_string()).collect(),
+        ..row
+    }
+}
+
 /// The rows loaded past their hosts' limits: http-hello under devhost and
-/// under `wash dev`, and the devhost rows of the pair and kv-counter. Each
-/// index is into `rows`.
+/// under `wash dev`, the devhost rows of the pair and kv-counter, and
+/// http-router-p3 with and without instance reuse under devhost and
+/// `wasmtime serve`. Each index is into `rows`.
 fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
     if args.overload_connections == 0 {
         return Vec::new();
@@ -266,6 +297,7 @@ fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
             (row.label, row.host),
             ("http-hello", Host::Devhost | Host::WashDev)
                 | ("http-api + task-leet" | "kv-counter", Host::Devhost)
+                | ("http-router-p3", Host::Devhost | Host::WasmtimeServe)
         )
     });
     chosen

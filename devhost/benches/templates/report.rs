@@ -117,7 +117,7 @@ fn overload_section(args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)
             out,
             "| {} | {} | `{} {}` | {} | {:.2} / {:.2} | {} | {} | {} |",
             row.label,
-            host_name(row.host),
+            host_name(row),
             row.request.method,
             row.request.path,
             thousands(run.requests_per_sec as u64),
@@ -131,11 +131,18 @@ fn overload_section(args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)
     out + "\n"
 }
 
-fn host_name(host: Host) -> &'static str {
-    match host {
+/// The host, and how it was told to reuse instances if it was: the
+/// rows of the pair over NATS say theirs in their label.
+fn host_name(row: &Row) -> String {
+    let host = match row.host {
         Host::Devhost => "devhost",
         Host::WashDev => "`wash dev`",
         Host::WasmtimeServe => "`wasmtime serve`",
+    };
+    let args = row.host_args.join(" ");
+    match args.contains("reuse") {
+        true => format!("{host} `{args}`"),
+        false => host.to_string(),
     }
 }
 
@@ -182,10 +189,14 @@ fn how_it_measures(args: &Args) -> String {
     format!(
         "## How it measures\n\n\
          Each row names its host. devhost serves every template (`--no-build`) from a project \
-         naming the `.wasm` files the root build just made; http-hello, http-router, kv-counter \
-         and http-composed are also served by `wash dev` (in a project `wash new` made and \
-         `wash build` built), and all but kv-counter by `wasmtime serve -Scli` (which has no \
-         wasi:keyvalue), where they are installed.\n\n\
+         naming the `.wasm` files the root build just made; http-hello, http-router, their WASI \
+         0.3 twins, kv-counter and http-composed are also served by `wash dev` (in a project \
+         `wash new` made and `wash build` built), and all but kv-counter by `wasmtime serve \
+         -Scli` (which has no wasi:keyvalue), where they are installed. The twins' rows say how \
+         each host was told to reuse instances: devhost and `wash dev` give every request a \
+         fresh instance, and devhost with `--p3-reuse 128` lets one instance serve 128 requests, \
+         16 at once; `wasmtime serve` does that by default for a WASI 0.3 component, and \
+         `--max-instance-reuse-count 1` turns it off.\n\n\
          - **Cold start** (devhost's rows): `hyperfine`, {cold} runs, times a fresh devhost \
          process from its spawn (it compiles every component of the project with Cranelift; it \
          keeps no cache) to the first complete answer to the row's request, asked with curl until \
@@ -232,7 +243,7 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
                 format!("{:.2}x ({low:.2}-{high:.2}x)", median(&rps) / floor)
             }
         };
-        let host = host_name(row.host);
+        let host = host_name(row);
         let _ = writeln!(
             out,
             "| {} | {host} | `{} {}` | {} | {cold} | {} | {ratio} | {} | {} | {} |",

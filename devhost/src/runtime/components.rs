@@ -9,11 +9,12 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{self, Slots};
 use super::config::ComponentSpec;
 use super::handlers::Handler;
-use super::http::HttpComponent;
+use super::http::{HttpComponent, HttpExport};
 use super::state::{ComponentInfo, ComponentState};
 use crate::interfaces::bindings::MessageHandlerPre;
 use crate::interfaces::messaging::{ConsumerGroup, SubjectPattern, parse_subscriptions};
@@ -22,6 +23,8 @@ use crate::interfaces::{keyvalue, messaging, wasi_config};
 use crate::log;
 
 const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
+/// WASI 0.3's HTTP export.
+const HTTP_P3_EXPORT: &str = "wasi:http/handler";
 const MESSAGE_HANDLER_EXPORT: &str = "wasmcloud:messaging/handler";
 
 /// A project's components, by what they do.
@@ -47,11 +50,57 @@ pub struct HandlerComponent {
     pub consumer_group: ConsumerGroup,
 }
 
+/// Whether any of `specs` exports WASI 0.3's HTTP handler, read from the
+/// files' top-level exports without compiling them: such a project needs an
+/// engine with the component model's async support (see `new_engine`).
+pub fn any_exports_http_p3<'a>(
+    specs: impl IntoIterator<Item = &'a ComponentSpec>,
+) -> anyhow::Result<bool> {
+    for spec in specs {
+        let bytes = std::fs::read(&spec.file).with_context(|| {
+            format!(
+                "component {}: cannot read {}",
+                spec.name,
+                spec.file.display()
+            )
+        })?;
+        if top_level_exports(&bytes)?
+            .iter()
+            .any(|export| export.starts_with(HTTP_P3_EXPORT))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The names a component exports itself (nested components and modules
+/// have export sections of their own).
+fn top_level_exports(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
+    let mut exports = Vec::new();
+    let mut depth = 0_u32;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload? {
+            wasmparser::Payload::Version { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentExportSection(reader) if depth == 1 => {
+                for export in reader {
+                    exports.push(export?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(exports)
+}
+
 /// Compiles and links every component, in manifest order, and the service,
 /// sharing `max_instances` out between them (see admission.rs). Each of
-/// them gets every one of `volumes`, as under `wash dev`.
+/// them gets every one of `volumes`, as under `wash dev`. WASI 0.3 is
+/// linked in only if `wasi_p3` (the engine must support it).
 pub async fn load(
     engine: &Engine,
+    wasi_p3: bool,
     specs: Vec<ComponentSpec>,
     service: Option<ComponentSpec>,
     volumes: Arc<[Volume]>,
@@ -63,7 +112,7 @@ pub async fn load(
             specs.len() + usize::from(service.is_some())
         );
     };
-    let linker = new_linker(engine)?;
+    let linker = new_linker(engine, wasi_p3)?;
     let mut components = Components::default();
     for spec in specs {
         components.add(load_one(engine, &linker, spec, &volumes, share).await?)?;
@@ -82,12 +131,19 @@ pub async fn load(
     Ok(components)
 }
 
-/// One linker for every component: WASI, wasi:http (outgoing requests
-/// denied, see state.rs) and the interfaces devhost implements.
-fn new_linker(engine: &Engine) -> anyhow::Result<Linker<ComponentState>> {
+/// One linker for every component: WASI and wasi:http, 0.2 and, if
+/// `wasi_p3`, 0.3 (outgoing requests only to allowed hosts, see state.rs),
+/// and the interfaces devhost implements. A WASI 0.3 component built with
+/// Rust's `wasm32-wasip2` target imports both: 0.3 for what it uses itself,
+/// 0.2 for what std brings.
+fn new_linker(engine: &Engine, wasi_p3: bool) -> anyhow::Result<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    if wasi_p3 {
+        wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
+    }
     keyvalue::add_to_linker(&mut linker, ComponentState::keyvalue)?;
     wasi_config::add_to_linker(&mut linker, ComponentState::config)?;
     messaging::add_to_linker(&mut linker, ComponentState::consumer)?;
@@ -101,6 +157,7 @@ struct Loaded {
     wash_name: String,
     pre: InstancePre<ComponentState>,
     exports_http: bool,
+    exports_http_p3: bool,
     exports_message_handler: bool,
 }
 
@@ -146,6 +203,7 @@ async fn load_one(
         wash_name,
         pre,
         exports_http: exports_interface(&exports, HTTP_EXPORT),
+        exports_http_p3: exports_interface(&exports, HTTP_P3_EXPORT),
         exports_message_handler: exports_interface(&exports, MESSAGE_HANDLER_EXPORT),
     })
 }
@@ -168,6 +226,22 @@ fn exports_interface(exports: &[String], interface: &str) -> bool {
         .any(|export| export.split('@').next() == Some(interface))
 }
 
+/// The component's `wasi:http` export, 0.2 or (if it has no 0.2 one) 0.3.
+fn http_export(loaded: &Loaded) -> anyhow::Result<HttpExport> {
+    let name = &loaded.info.name;
+    let pre = loaded.pre.clone();
+    if loaded.exports_http {
+        let proxy = ProxyPre::new(pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("component {name}: unsupported {HTTP_EXPORT} export"))?;
+        return Ok(HttpExport::P2(proxy));
+    }
+    let service = ServicePre::new(pre)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("component {name}: unsupported {HTTP_P3_EXPORT} export"))?;
+    Ok(HttpExport::P3(service))
+}
+
 impl Components {
     /// Makes `loaded` the HTTP server (if it is the first HTTP exporter)
     /// and/or a message handler.
@@ -175,21 +249,16 @@ impl Components {
         let name = &loaded.info.name;
         let subscriptions = loaded.info.config.get("subscriptions");
 
-        if loaded.exports_http {
+        if loaded.exports_http || loaded.exports_http_p3 {
             match &self.http {
                 Some(serving) => log::warn(format_args!(
-                    "devhost: warning: {name} also exports {HTTP_EXPORT}; only {} serves HTTP",
+                    "devhost: warning: {name} also exports wasi:http; only {} serves HTTP",
                     serving.component.name
                 )),
                 None => {
-                    let proxy = ProxyPre::new(loaded.pre.clone())
-                        .map_err(anyhow::Error::from)
-                        .with_context(|| {
-                            format!("component {name}: unsupported {HTTP_EXPORT} export")
-                        })?;
                     self.http = Some(HttpComponent {
                         component: Arc::clone(&loaded.info),
-                        proxy,
+                        export: http_export(&loaded)?,
                     });
                 }
             }

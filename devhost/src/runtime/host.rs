@@ -49,6 +49,10 @@ pub struct Options {
     /// How long a request or message waits for a free instance before it
     /// is turned away as busy (503 with `Retry-After`, or an `Err`).
     pub admission_wait: Duration,
+    /// How many requests one instance of a WASI 0.3 component serves (up
+    /// to 16 at once) before it is dropped: 1, the default, gives each
+    /// request a fresh instance, as `wash dev` does.
+    pub p3_requests_per_instance: usize,
 }
 
 impl Default for Options {
@@ -62,6 +66,7 @@ impl Default for Options {
             nats_url: None,
             max_instances: DEFAULT_MAX_INSTANCES,
             admission_wait: DEFAULT_ADMISSION_WAIT,
+            p3_requests_per_instance: 1,
         }
     }
 }
@@ -194,9 +199,11 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
             options.request_timeout
         );
     }
-    let engine = new_engine(options.max_instances)?;
+    let wasi_p3 = components::any_exports_http_p3(specs.iter().chain(&service))?;
+    let engine = new_engine(options.max_instances, wasi_p3)?;
     let components = components::load(
         &engine,
+        wasi_p3,
         specs,
         service,
         volumes.into(),
@@ -238,11 +245,12 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         tasks.push(tokio::spawn(run_service(Arc::clone(&instances), service)));
     }
     let http_component = components.http.as_ref().map(|t| t.component.name.clone());
-    let server = Arc::new(http::HttpServer {
+    let server = Arc::new(http::HttpServer::new(
         instances,
-        target: components.http,
-        quiet: options.quiet,
-    });
+        components.http,
+        options.quiet,
+        options.p3_requests_per_instance,
+    ));
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(http::serve(listener, server, stopped));
 

@@ -1,5 +1,6 @@
 //! The HTTP server: every request runs `wasi:http/incoming-handler` in a
-//! fresh instance of the serving component.
+//! fresh instance of the serving component, or, for a WASI 0.3 component,
+//! `wasi:http/handler` as `http_p3.rs` runs it.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -25,8 +26,10 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
+use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{Busy, RETRY_AFTER_SECONDS};
+use super::http_p3::{self, HttpP3, P3Failure};
 use super::instances::{Admitted, Instances, NotAdmitted};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
@@ -41,15 +44,28 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// instantiates it.
 pub struct HttpComponent {
     pub component: Arc<ComponentInfo>,
-    pub proxy: ProxyPre<ComponentState>,
+    pub export: HttpExport,
+}
+
+/// Which `wasi:http` a component serves.
+pub enum HttpExport {
+    /// `wasi:http/incoming-handler@0.2` (WASI 0.2).
+    P2(ProxyPre<ComponentState>),
+    /// `wasi:http/handler@0.3` (WASI 0.3).
+    P3(ServicePre<ComponentState>),
 }
 
 pub struct HttpServer {
-    pub instances: Arc<Instances>,
+    instances: Arc<Instances>,
     /// `None` for a project without an HTTP component: every request is 404.
-    pub target: Option<HttpComponent>,
+    target: Option<Target>,
     /// No per-request log lines.
-    pub quiet: bool,
+    quiet: bool,
+}
+
+enum Target {
+    P2(Arc<ComponentInfo>, ProxyPre<ComponentState>),
+    P3(HttpP3),
 }
 
 /// Accepts connections until `stop` fires (or its sender is dropped).
@@ -100,16 +116,43 @@ async fn serve_connection(stream: TcpStream, server: Arc<HttpServer>) {
 }
 
 impl HttpServer {
+    /// A server for `component`, if there is one. A WASI 0.3 instance
+    /// serves up to `p3_requests_per_instance` requests.
+    pub fn new(
+        instances: Arc<Instances>,
+        component: Option<HttpComponent>,
+        quiet: bool,
+        p3_requests_per_instance: usize,
+    ) -> Self {
+        let target = component.map(|HttpComponent { component, export }| match export {
+            HttpExport::P2(proxy) => Target::P2(component, proxy),
+            HttpExport::P3(pre) => Target::P3(http_p3::serve(
+                Arc::clone(&instances),
+                component,
+                pre,
+                p3_requests_per_instance,
+            )),
+        });
+        Self {
+            instances,
+            target,
+            quiet,
+        }
+    }
+
     async fn handle(&self, request: hyper::Request<Incoming>) -> Response<HyperOutgoingBody> {
         let started = Instant::now();
         let (method, path) = (request.method(), request.uri().path());
 
         let request_line = format!("{method} {path}");
         let response = match &self.target {
-            Some(target) => self.call_component(target, request, &request_line).await,
+            Some(Target::P2(component, proxy)) => {
+                (self.call_component(component, proxy, request, &request_line)).await
+            }
+            Some(Target::P3(handler)) => self.call_p3(handler, request, &request_line).await,
             None => text_response(
                 StatusCode::NOT_FOUND,
-                "no component serves HTTP here (none exports wasi:http/incoming-handler)\n",
+                "no component serves HTTP here (none exports wasi:http/incoming-handler or wasi:http/handler)\n",
             ),
         };
 
@@ -125,15 +168,16 @@ impl HttpServer {
 
     async fn call_component(
         &self,
-        target: &HttpComponent,
+        component: &Arc<ComponentInfo>,
+        proxy: &ProxyPre<ComponentState>,
         request: hyper::Request<Incoming>,
         request_line: &str,
     ) -> Response<HyperOutgoingBody> {
-        let name = &target.component.name;
+        let name = &component.name;
         // Past the component's share of the pool, the request waits here for
         // an instance, in arrival order, and is turned away only after the
         // admission wait.
-        let mut admitted = match self.instances.admit(&target.component).await {
+        let mut admitted = match self.instances.admit(component).await {
             Ok(admitted) => admitted,
             Err(NotAdmitted::Busy(busy)) => return busy_response(&busy),
             Err(NotAdmitted::Failed(error)) => return self.failure(name, &error),
@@ -168,7 +212,7 @@ impl HttpServer {
         let what = format!("{name}'s answer to {request_line}");
         let call = GuestCall {
             instances: Arc::clone(&self.instances),
-            proxy: target.proxy.clone(),
+            proxy: proxy.clone(),
             name: name.clone(),
             what: what.clone(),
         };
@@ -180,16 +224,45 @@ impl HttpServer {
             answer_sender,
         ));
         match answer.await {
-            Ok(Ok(response)) => {
-                // hyper sends no body for these, and never reads one.
-                let status = response.status();
-                let bodiless = is_head
-                    || status.is_informational()
-                    || status == StatusCode::NO_CONTENT
-                    || status == StatusCode::NOT_MODIFIED;
-                response.map(|body| ResponseBody::new(body, what, bodiless).boxed_unsync())
-            }
+            Ok(Ok(response)) => to_client(response, what, is_head),
             Ok(Err(error)) => self.failure(name, &error),
+            Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
+        }
+    }
+
+    /// Hands the request to a WASI 0.3 component's handler (`http_p3.rs`),
+    /// on a task of its own for the same reason as [`GuestCall`]: a client
+    /// that leaves must not cut the guest short.
+    async fn call_p3(
+        &self,
+        handler: &HttpP3,
+        request: hyper::Request<Incoming>,
+        request_line: &str,
+    ) -> Response<HyperOutgoingBody> {
+        let name = handler.state().name();
+        let is_head = request.method() == http::Method::HEAD;
+        let what = format!("{name}'s answer to {request_line}");
+        let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
+        let (answer_sender, answer) = oneshot::channel();
+        let call = {
+            let (handler, what) = (handler.clone(), what.clone());
+            async move {
+                let handled = handler.handle((), request).await;
+                if let Err(Ok(response)) = answer_sender.send(handled) {
+                    log::info(format_args!(
+                        "devhost: the client went away before {what}; it is discarded"
+                    ));
+                    discard(response.into_body());
+                }
+            }
+        };
+        tokio::spawn(call);
+        match answer.await {
+            Ok(Ok(response)) => to_client(response, what, is_head),
+            Ok(Err(error)) => match http_p3::failure(error, handler.state().time_limit()) {
+                P3Failure::Busy(busy) => busy_response(&busy),
+                P3Failure::Failed(error) => self.failure(name, &error),
+            },
             Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
         }
     }
@@ -291,6 +364,26 @@ impl GuestCall {
     }
 }
 
+/// The guest's response as the client gets it: its body passed on as the
+/// guest writes it, and read to its end if the client leaves first.
+fn to_client(
+    response: Response<HyperOutgoingBody>,
+    what: String,
+    is_head: bool,
+) -> Response<HyperOutgoingBody> {
+    // hyper sends no body for these, and never reads one.
+    let status = response.status();
+    let bodiless = is_head
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let length = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse().ok());
+    response.map(|body| ResponseBody::new(body, what, bodiless, length).boxed_unsync())
+}
+
 /// Reads a guest's response body to its end on a task of its own and
 /// throws it away. The guest's time limit bounds how long that takes.
 fn discard(mut body: HyperOutgoingBody) {
@@ -319,16 +412,23 @@ struct ResponseBody {
     /// A response hyper sends without a body (to HEAD, 1xx, 204, 304): its
     /// body is dropped unread whoever is there, so that is no departure.
     bodiless: bool,
+    /// Its `content-length`, and how much of it has gone: hyper stops
+    /// reading once it has all of it, which a WASI 0.3 guest's body may not
+    /// have reported as its end yet.
+    length: Option<u64>,
+    sent: u64,
     /// "http-api's answer to POST /task", for the log.
     what: String,
 }
 
 impl ResponseBody {
-    fn new(guest: HyperOutgoingBody, what: String, bodiless: bool) -> Self {
+    fn new(guest: HyperOutgoingBody, what: String, bodiless: bool, length: Option<u64>) -> Self {
         Self {
             guest: Some(guest),
             ended: false,
             bodiless,
+            length,
+            sent: 0,
             what,
         }
     }
@@ -346,9 +446,14 @@ impl Body for ResponseBody {
             return Poll::Ready(None);
         };
         let polled = Pin::new(guest).poll_frame(cx);
-        // The end, or a failure the call's own task reports.
-        if matches!(polled, Poll::Ready(None | Some(Err(_)))) {
-            self.ended = true;
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                let bytes = frame.data_ref().map_or(0, Bytes::len);
+                self.sent = self.sent.saturating_add(bytes as u64);
+            }
+            // The end, or a failure the call's own task reports.
+            Poll::Ready(None | Some(Err(_))) => self.ended = true,
+            Poll::Pending => {}
         }
         polled
     }
@@ -372,7 +477,7 @@ impl Drop for ResponseBody {
         if self.ended || guest.is_end_stream() {
             return;
         }
-        if self.bodiless {
+        if self.bodiless || self.length == Some(self.sent) {
             discard(guest);
             return;
         }

@@ -41,11 +41,19 @@ const MAX_CORE_INSTANCES_PER_INSTANCE: u32 = 32;
 const KEEP_RESIDENT_BYTES: usize = 1 << 20;
 
 /// An engine whose instance pool holds `max_instances` instances of any
-/// component it accepts, all at once.
-pub fn new_engine(max_instances: u32) -> anyhow::Result<Engine> {
+/// component it accepts, all at once, with the component model's own
+/// async (tasks, streams, futures: what WASI 0.3 components are built on)
+/// if `component_model_async`.
+pub fn new_engine(max_instances: u32, component_model_async: bool) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     // Lets the time limit interrupt a guest that never calls the host.
     config.epoch_interruption(true);
+    // Only for a project that needs it: with it, every call into every
+    // component goes through Wasmtime's concurrent machinery, which took a
+    // fifth of the floor's requests/s here (docs/benchmark-log.md).
+    config
+        .concurrency_support(component_model_async)
+        .wasm_component_model_async(component_model_async);
     // A fresh instance per request makes instantiation the hot path. The
     // pooling allocator reuses pre-reserved memory slots instead of mapping
     // new memory each time, as `wasmtime serve` and production hosts do.
@@ -111,6 +119,8 @@ pub enum NotAdmitted {
     Failed(anyhow::Error),
 }
 
+impl std::error::Error for NotAdmitted {}
+
 impl fmt::Display for NotAdmitted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -126,6 +136,14 @@ impl fmt::Display for NotAdmitted {
 pub struct Admitted {
     pub store: Store<ComponentState>,
     _slot: Slot,
+}
+
+impl Admitted {
+    /// The store, and the slot to hold as long as it lives: for an
+    /// instance kept past one call (see `http_p3.rs`).
+    pub fn into_parts(self) -> (Store<ComponentState>, Slot) {
+        (self.store, self._slot)
+    }
 }
 
 impl Instances {
@@ -184,10 +202,33 @@ impl Instances {
             .map_err(NotAdmitted::Busy)?;
         Ok(Admitted {
             store: self
-                .new_service_store(component)
+                .store_without_time_limit(component)
                 .map_err(NotAdmitted::Failed)?,
             _slot: slot,
         })
+    }
+
+    /// A store for a WASI 0.3 HTTP instance, admitted as [`Self::admit`]
+    /// admits one. It has no deadline of its own: it may serve several
+    /// requests, and each one it takes gets the time limit (`http_p3.rs`).
+    pub async fn admit_http_p3(
+        &self,
+        component: &Arc<ComponentInfo>,
+    ) -> Result<Admitted, NotAdmitted> {
+        let wait = Wait::AtMost(self.admission_wait);
+        let slot =
+            (component.slots.take(&component.name, wait).await).map_err(NotAdmitted::Busy)?;
+        Ok(Admitted {
+            store: self
+                .store_without_time_limit(component)
+                .map_err(NotAdmitted::Failed)?,
+            _slot: slot,
+        })
+    }
+
+    /// The longest one HTTP request or one message handler may run.
+    pub fn time_limit(&self) -> Duration {
+        self.time_limit
     }
 
     /// A fresh store for one instance of `component`, with its deadline set.
@@ -210,9 +251,10 @@ impl Instances {
         Ok(store)
     }
 
-    /// A store for the service: no time limit (it runs as long as the
-    /// host), but it still yields to other tasks at every epoch tick.
-    fn new_service_store(
+    /// A store for the service (which runs as long as the host) or a WASI
+    /// 0.3 HTTP instance (whose requests are timed one by one): no time
+    /// limit, but it still yields to other tasks at every epoch tick.
+    fn store_without_time_limit(
         &self,
         component: &Arc<ComponentInfo>,
     ) -> anyhow::Result<Store<ComponentState>> {
@@ -294,7 +336,6 @@ impl Drop for EpochTicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::admission::Slots;
 
     /// `(module (func (export "run") (loop (br 0))))`: a guest that never
     /// returns and never calls the host, written out as binary so the tests
@@ -310,24 +351,12 @@ mod tests {
     fn test_instances(time_limit: Duration) -> Instances {
         let broker = Broker::new(Vec::new(), Default::default());
         Instances::new(
-            new_engine(4).unwrap(),
+            new_engine(4, false).unwrap(),
             Default::default(),
             Arc::new(broker),
             time_limit,
             Duration::from_secs(1),
         )
-    }
-
-    fn component() -> Arc<ComponentInfo> {
-        Arc::new(ComponentInfo {
-            name: "runaway".to_string(),
-            config: Default::default(),
-            environment: Default::default(),
-            allowed_hosts: Vec::new(),
-            sockets: Default::default(),
-            volumes: Arc::new([]),
-            slots: Slots::new(1),
-        })
     }
 
     async fn run_forever(store: &mut Store<ComponentState>) -> wasmtime::Result<()> {
@@ -343,7 +372,9 @@ mod tests {
     async fn epoch_deadline_stops_a_busy_guest() {
         let instances = test_instances(Duration::from_millis(200));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances.new_store(&component()).unwrap();
+        let mut store = instances
+            .new_store(&ComponentInfo::named("runaway"))
+            .unwrap();
 
         let started = Instant::now();
         // No tokio timeout here: only the epoch deadline can end this call.
@@ -361,7 +392,9 @@ mod tests {
         // while the guest loops only if the guest yields.
         let instances = test_instances(Duration::from_millis(500));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances.new_store(&component()).unwrap();
+        let mut store = instances
+            .new_store(&ComponentInfo::named("runaway"))
+            .unwrap();
 
         let started = Instant::now();
         let timer = async {

@@ -38,6 +38,22 @@ pub struct ComponentInfo {
     pub slots: Slots,
 }
 
+#[cfg(test)]
+impl ComponentInfo {
+    /// A component with nothing set but its name, and one slot.
+    pub fn named(name: &str) -> Arc<Self> {
+        Arc::new(Self {
+            name: name.to_string(),
+            config: Default::default(),
+            environment: Default::default(),
+            allowed_hosts: Vec::new(),
+            sockets: Default::default(),
+            volumes: Arc::new([]),
+            slots: Slots::new(1),
+        })
+    }
+}
+
 pub struct ComponentState {
     component: Arc<ComponentInfo>,
     /// Host-wide: every instance sees the same key-value data and broker.

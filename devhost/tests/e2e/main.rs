@@ -14,17 +14,23 @@ mod templates {
     mod http_composed;
     mod http_files;
     mod http_hello;
+    mod http_hello_p3;
     mod http_router;
+    mod http_router_p3;
     mod kv_counter;
     mod service_tcp;
     mod task_leet;
     mod task_stats;
+    /// What the WASI 0.3 twins share: the same bytes as their templates.
+    mod twins;
 }
 
-/// devhost's own behaviour: its command line, NATS, consumer groups, load.
+/// devhost's own behaviour: its command line, NATS, consumer groups, the
+/// limits on each request, load.
 mod host {
     mod cli;
     mod consumer_groups;
+    mod limits;
     mod nats;
     mod overload;
 }

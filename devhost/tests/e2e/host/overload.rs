@@ -218,14 +218,70 @@ async fn kv_counter_counts_a_thousand_connections_with_one_instance() {
     kv_counter_counts_every_increment(&["--max-instances", "1"]).await;
 }
 
-/// A slow client holds http-router's only instance (it is still sending
+/// http-router-p3 (WASI 0.3) echoes each request's own message back and
+/// logs one line for it: with a fresh instance per request, with
+/// instances reused (up to 16 requests at once in each), and with one
+/// instance at a time.
+async fn the_p3_router_echoes_every_message(extra_args: &[&str]) {
+    let (host, _project) = devhost_serving("http-router-p3", extra_args);
+    let address = address(&host);
+    let target = address.clone();
+    let answers = load(&address, move |connection, index| {
+        let body = format!(r#"{{"message":"{connection}-{index}"}}"#);
+        post(&target, "/api/echo", body)
+    })
+    .await;
+    for (connection, answers) in answers.iter().enumerate() {
+        for (index, (status, body)) in answers.iter().enumerate() {
+            assert_eq!(*status, 200, "{connection}-{index}: {body}");
+            assert_eq!(*body, format!(r#"{{"echo":"{connection}-{index}"}}"#));
+        }
+    }
+    // The log is read as it comes: wait for the last lines.
+    let logged = || {
+        let output = host.output();
+        let lines = output.lines();
+        lines
+            .filter(|line| line.starts_with("POST /api/echo 200 "))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while logged() < CONNECTIONS * REQUESTS_PER_CONNECTION && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(logged(), CONNECTIONS * REQUESTS_PER_CONNECTION);
+    assert_log_is_clean(&host);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_p3_router_answers_a_thousand_connections() {
+    the_p3_router_echoes_every_message(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_p3_router_answers_a_thousand_connections_reusing_instances() {
+    the_p3_router_echoes_every_message(&["--p3-reuse", "128"]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_p3_router_answers_a_thousand_connections_with_one_instance() {
+    the_p3_router_echoes_every_message(&["--max-instances", "1"]).await;
+}
+
+/// A slow client holds the router's only instance (it is still sending
 /// its body); a request that waits longer than the admission wait gets a
 /// 503 with Retry-After, and once the instance is free, requests are
-/// answered again.
+/// answered again. The same for the WASI 0.2 router and its 0.3 twin.
 #[tokio::test(flavor = "multi_thread")]
 async fn past_the_admission_wait_a_request_is_told_to_retry() {
+    for template in ["http-router", "http-router-p3"] {
+        told_to_retry(template).await;
+    }
+}
+
+async fn told_to_retry(template: &str) {
     let (host, _project) = devhost_serving(
-        "http-router",
+        template,
         &["--max-instances", "1", "--admission-wait-ms", "300"],
     );
     let mut slow = TcpStream::connect(address(&host)).await.unwrap();
@@ -246,7 +302,7 @@ async fn past_the_admission_wait_a_request_is_told_to_retry() {
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert_eq!(
         busy.body,
-        "devhost is busy: no instance of http-router came free within 300ms (1 in use)\n"
+        format!("devhost is busy: no instance of {template} came free within 300ms (1 in use)\n")
     );
 
     slow.write_all(&body.as_bytes()[1..]).await.unwrap();
@@ -260,14 +316,41 @@ async fn past_the_admission_wait_a_request_is_told_to_retry() {
 /// request fails; the host answers the next client as before.
 #[tokio::test(flavor = "multi_thread")]
 async fn clients_that_hang_up_leave_a_clean_log() {
-    raise_open_files_limit();
     let host = devhost(&["--max-instances", "4"]);
     let request = "POST /task HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
                    content-length: 25\r\n\r\n{\"payload\":\"Hello World\"}";
-    let address = address(&host);
+    hang_up(&address(&host), request).await;
+    // Every request that reached a guest has ended: the host answers the
+    // next one, after those queued before it.
+    let answer = host.post_task(r#"{"payload":"Hello World"}"#).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body, "H3110 W0r1d");
+    assert_log_is_clean(&host);
+}
+
+/// The same for a WASI 0.3 component, its instances reused.
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_that_hang_up_on_the_p3_router_leave_a_clean_log() {
+    let (host, _project) = devhost_serving("http-router-p3", &["--p3-reuse", "128"]);
+    let request = "POST /api/echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+                   content-length: 16\r\n\r\n{\"message\":\"hi\"}";
+    hang_up(&address(&host), request).await;
+    let answer = host
+        .client()
+        .post_json("/api/echo", r#"{"message":"hi"}"#)
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body, r#"{"echo":"hi"}"#);
+    assert_log_is_clean(&host);
+}
+
+/// `CONNECTIONS` clients each send `request` to `address` and go away
+/// without reading the answer.
+async fn hang_up(address: &str, request: &'static str) {
+    raise_open_files_limit();
     let clients: Vec<_> = (0..CONNECTIONS)
         .map(|client| {
-            let address = address.clone();
+            let address = address.to_string();
             tokio::spawn(async move {
                 let mut stream = TcpStream::connect(address).await.unwrap();
                 stream.write_all(request.as_bytes()).await.unwrap();
@@ -281,10 +364,4 @@ async fn clients_that_hang_up_leave_a_clean_log() {
     for client in clients {
         client.await.unwrap();
     }
-    // Every request that reached a guest has ended: the host answers the
-    // next one, after those queued before it.
-    let answer = host.post_task(r#"{"payload":"Hello World"}"#).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body, "H3110 W0r1d");
-    assert_log_is_clean(&host);
 }

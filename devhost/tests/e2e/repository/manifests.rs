@@ -221,7 +221,9 @@ fn host_interfaces_cover_what_each_component_imports_and_exports() {
                 "{name}'s manifest lacks {namespace}:{package}/{interface}@{version:?}"
             );
         }
-        let http_declared = declares("wasi", "http", "incoming-handler", None);
+        // WASI 0.2's HTTP export or 0.3's: wasmCloud routes HTTP to either.
+        let http_declared = declares("wasi", "http", "incoming-handler", None)
+            || declares("wasi", "http", "handler", None);
         assert_eq!(
             http_declared, serves_http,
             "{name}/manifests/workloaddeployment.yaml"

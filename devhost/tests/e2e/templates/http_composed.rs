@@ -4,18 +4,16 @@
 //! `wasmtime serve`, unchanged.
 
 use std::path::PathBuf;
-use std::process::Command;
-use std::time::Duration;
 
 use serde_json::json;
 
-use test_support::nats_server::free_port;
-use test_support::process::Process;
 use test_support::readme;
 use test_support::surface::{platform, surface_of};
 use test_support::wash::built_project;
 use test_support::workspace::edited_project;
-use test_support::{Client, WashDev, built_component, start_host_in, workspace_root};
+use test_support::{
+    Client, WashDev, WasmtimeServe, built_component, start_host_in, workspace_root,
+};
 
 const TEXT_PROCESSOR: &str = "wasmcloud:templates/text-processor@0.1.0";
 
@@ -99,24 +97,11 @@ async fn http_composed_under_wash() {
 }
 
 /// The composed file on a host that knows nothing of wasmCloud: wasmtime's
-/// own `serve`, which `scripts/test` installs.
+/// own `serve`.
 #[tokio::test]
 async fn http_composed_under_wasmtime_serve() {
-    let installed = Command::new("wasmtime").arg("--version").output();
-    assert!(
-        installed.is_ok_and(|output| output.status.success()),
-        "no wasmtime on the PATH: scripts/test installs it"
-    );
-    let address = format!("127.0.0.1:{}", free_port());
-    let mut command = Command::new("wasmtime");
-    command
-        .args(["serve", "-Scli", "--addr", &address])
-        .arg(built_component("http-composed"));
-    let mut wasmtime = Process::spawn("wasmtime serve", command);
-    wasmtime.wait_for_line(Duration::from_secs(60), |line| {
-        line.starts_with("Serving HTTP on")
-    });
-    serves_text(&Client::at(format!("http://{address}"))).await;
+    let wasmtime = WasmtimeServe::start(&built_component("http-composed"), &[]);
+    serves_text(&wasmtime.client()).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use test_support::readme;
 use test_support::wash::built_project;
 use test_support::{Client, WashDev, start_host};
 
-async fn contract(client: &Client) {
+pub(super) async fn contract(client: &Client) {
     let answer = client.get("/").await;
     assert_eq!(answer.status, 200);
     assert_eq!(

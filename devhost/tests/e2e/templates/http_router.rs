@@ -1,13 +1,13 @@
 //! http-router's contract over HTTP, under devhost and under wash: every
 //! route, and a JSON body for every error. The router's finer cases are
-//! unit tests in http-router/src/tests.rs.
+//! unit tests in http-router/src/routes/tests.rs.
 
 use reqwest::Method;
 use test_support::readme;
 use test_support::wash::built_project;
 use test_support::{Client, WashDev, start_host};
 
-async fn contract(client: &Client) {
+pub(super) async fn contract(client: &Client) {
     let index = client.get("/").await;
     assert_eq!(index.status, 200);
     assert_eq!(index.body, "Hello from axum on wasmCloud!\n");
