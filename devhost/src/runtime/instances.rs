@@ -135,14 +135,14 @@ impl fmt::Display for NotAdmitted {
 /// resources are free again before the next one is let in.
 pub struct Admitted {
     pub store: Store<ComponentState>,
-    _slot: Slot,
+    slot: Slot,
 }
 
 impl Admitted {
     /// The store, and the slot to hold as long as it lives: for an
     /// instance kept past one call (see `http_p3.rs`).
     pub fn into_parts(self) -> (Store<ComponentState>, Slot) {
-        (self.store, self._slot)
+        (self.store, self.slot)
     }
 }
 
@@ -189,7 +189,7 @@ impl Instances {
             (component.slots.take(&component.name, wait).await).map_err(NotAdmitted::Busy)?;
         Ok(Admitted {
             store: self.new_store(component).map_err(NotAdmitted::Failed)?,
-            _slot: slot,
+            slot,
         })
     }
 
@@ -204,7 +204,7 @@ impl Instances {
             store: self
                 .store_without_time_limit(component)
                 .map_err(NotAdmitted::Failed)?,
-            _slot: slot,
+            slot,
         })
     }
 
@@ -222,7 +222,7 @@ impl Instances {
             store: self
                 .store_without_time_limit(component)
                 .map_err(NotAdmitted::Failed)?,
-            _slot: slot,
+            slot,
         })
     }
 

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use tempfile::TempDir;
@@ -284,17 +284,7 @@ async fn told_to_retry(template: &str) {
         template,
         &["--max-instances", "1", "--admission-wait-ms", "300"],
     );
-    let mut slow = TcpStream::connect(address(&host)).await.unwrap();
-    let body = r#"{"message":"slow"}"#;
-    let head = format!(
-        "POST /api/echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\n\r\n{}",
-        body.len(),
-        &body[..1]
-    );
-    slow.write_all(head.as_bytes()).await.unwrap();
-    // Until the instance has it, the next request could still be admitted.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (mut slow, rest) = hold_an_instance(&host).await;
 
     let client = Client::at(host.url.clone());
     let busy = client.get("/").await;
@@ -305,10 +295,58 @@ async fn told_to_retry(template: &str) {
         format!("devhost is busy: no instance of {template} came free within 300ms (1 in use)\n")
     );
 
-    slow.write_all(&body.as_bytes()[1..]).await.unwrap();
+    slow.write_all(rest).await.unwrap();
     drop(slow);
     let answer = client.get("/").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+/// With `--p3-reuse`, the only instance a WASI 0.3 component may have
+/// takes a second request while the first still waits for its body
+/// (without it, as above, the second waits for an instance of its own),
+/// and both are answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reused_p3_instance_answers_while_another_request_waits() {
+    let (host, _project) = devhost_serving(
+        "http-router-p3",
+        &[
+            "--max-instances",
+            "1",
+            "--admission-wait-ms",
+            "300",
+            "--p3-reuse",
+            "128",
+        ],
+    );
+    let (mut slow, rest) = hold_an_instance(&host).await;
+
+    let answer = Client::at(host.url.clone()).get("/").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body, "Hello from axum on wasmCloud!\n");
+
+    slow.write_all(rest).await.unwrap();
+    let mut answered = String::new();
+    slow.read_to_string(&mut answered).await.unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200 "), "{answered}");
+    assert!(answered.ends_with(r#"{"echo":"slow"}"#), "{answered}");
+}
+
+/// Sends the head of a `POST /api/echo` and one byte of its body, then
+/// waits, so the request holds its instance until the rest comes: returns
+/// the connection and the rest of the body.
+async fn hold_an_instance(host: &DevhostProcess) -> (TcpStream, &'static [u8]) {
+    let mut slow = TcpStream::connect(address(host)).await.unwrap();
+    let body = r#"{"message":"slow"}"#;
+    let head = format!(
+        "POST /api/echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..1]
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // Until the instance has it, the next request could still be admitted.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    (slow, &body.as_bytes()[1..])
 }
 
 /// A thousand clients that send a task and leave without reading the
