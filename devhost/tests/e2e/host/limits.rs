@@ -33,8 +33,9 @@ async fn a_request_past_the_time_limit_is_answered_500() {
     }
 }
 
-/// Half a request head, then nothing: the host closes the connection
-/// after its header-read timeout (10 s) rather than holding it forever.
+/// Half a request head, then nothing: the host hangs up, without an
+/// answer, after its header-read timeout (10 s) rather than holding the
+/// connection forever.
 #[tokio::test]
 async fn a_client_that_stalls_its_head_is_disconnected() {
     for template in TWINS {
@@ -45,11 +46,7 @@ async fn a_client_that_stalls_its_head_is_disconnected() {
             .await
             .unwrap();
         let answer = read_for(&mut stream, Duration::from_secs(30)).await;
-        // hyper answers 408 or just closes; either way, nothing from a guest.
-        assert!(
-            answer.is_empty() || answer.starts_with("HTTP/1.1 408 "),
-            "{template}: {answer}"
-        );
+        assert_eq!(answer, "", "{template}");
     }
 }
 
