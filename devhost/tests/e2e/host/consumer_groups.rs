@@ -110,9 +110,7 @@ async fn devhost_workers_that_broadcast_each_handle_every_task() {
 
 #[tokio::test]
 async fn wash_workers_in_the_named_group_handle_each_task_once() {
-    let Some(project) = built_project("task-leet") else {
-        return;
-    };
+    let project = built_project("task-leet");
     let nats = NatsServer::start();
     let _workers = [
         WashDev::start(&project, Some(&nats.url()), &[]),
@@ -123,9 +121,7 @@ async fn wash_workers_in_the_named_group_handle_each_task_once() {
 
 #[tokio::test]
 async fn wash_workers_that_broadcast_each_handle_every_task() {
-    let Some(project) = built_project("task-leet") else {
-        return;
-    };
+    let project = built_project("task-leet");
     let nats = NatsServer::start();
     let broadcast = [("WASH_WORKLOAD", r#"{config={consumer_group="broadcast"}}"#)];
     let _workers = [
@@ -137,9 +133,7 @@ async fn wash_workers_that_broadcast_each_handle_every_task() {
 
 #[tokio::test]
 async fn without_a_group_devhost_and_wash_derive_the_same_default() {
-    let Some(wash) = wash() else {
-        return;
-    };
+    let wash = wash();
     // A project whose config names no group, for each host.
     let wash_project = wash_new(wash, "task-leet", "task-leet-no-group");
     share_target(&wash_project);

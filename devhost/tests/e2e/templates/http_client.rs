@@ -200,9 +200,8 @@ async fn under_devhost() {
 
 #[tokio::test]
 async fn under_wash() {
-    let (Some(wash), Some(project)) = (wash(), built_project("http-client")) else {
-        return;
-    };
+    let wash = wash();
+    let project = built_project("http-client");
     let upstreams = Upstreams::start();
     for case in cases(&upstreams) {
         let wash_vars = wash_vars(&case.url, &case.allowed);
@@ -302,10 +301,8 @@ async fn readme_under_devhost() {
 
 #[tokio::test]
 async fn readme_under_wash() {
-    let (Some(hello), Some(client)) = (built_project("http-hello"), built_project("http-client"))
-    else {
-        return;
-    };
+    let hello = built_project("http-hello");
+    let client = built_project("http-client");
     let upstream = WashDev::start(&hello, None, &[]);
     let address = upstream.url.trim_start_matches("http://");
     let wash_vars = wash_vars(&format!("http://{address}/"), address);

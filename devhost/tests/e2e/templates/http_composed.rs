@@ -89,9 +89,7 @@ async fn http_composed_under_devhost() {
 
 #[tokio::test]
 async fn http_composed_under_wash() {
-    let Some(project) = built_project("http-composed") else {
-        return;
-    };
+    let project = built_project("http-composed");
     let wash = WashDev::start(&project, None, &[]);
     serves_text(&wash.client()).await;
 }

@@ -250,13 +250,34 @@ async fn no_mount_is_a_named_error_under_devhost() {
 /// A project of its own, since the test plants files in its `files/`.
 #[tokio::test]
 async fn under_wash() {
-    let Some(wash) = wash() else {
-        return;
-    };
+    let wash = wash();
     let project = wash_new(wash, "http-files", "http-files-contract");
     share_target(&project);
     let host = WashDev::start(&project, None, &[]);
     contract(&host.client(), &project.join("files")).await;
+}
+
+/// wash has no read-only volumes: it takes `read_only: true` without a
+/// word and mounts the folder read-write (devhost's README says so).
+#[tokio::test]
+async fn wash_mounts_a_read_only_volume_read_write() {
+    let project = wash_new(wash(), "http-files", "http-files-read-only");
+    share_target(&project);
+    let config = project.join(".wash/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let read_only = text.replace(
+        "guest_path: /files",
+        "guest_path: /files\n      read_only: true",
+    );
+    assert_ne!(read_only, text);
+    std::fs::write(&config, read_only).unwrap();
+    let host = WashDev::start(&project, None, &[]);
+    let client = host.client();
+    let answer = client.send(Method::PUT, "/new.txt", None, "x").await;
+    assert_eq!(answer.status, 201);
+    let answer = client.send(Method::DELETE, "/hello.txt", None, "").await;
+    assert_eq!(answer.status, 204);
+    assert_eq!(names_in(&project.join("files")), ["new.txt"]);
 }
 
 #[tokio::test]
@@ -269,9 +290,7 @@ async fn readme_under_devhost() {
 
 #[tokio::test]
 async fn readme_under_wash() {
-    let Some(project) = built_project("http-files") else {
-        return;
-    };
+    let project = built_project("http-files");
     let host = WashDev::start(&project, None, &[]);
     readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
 }

@@ -36,9 +36,7 @@ async fn under_devhost() {
 
 #[tokio::test]
 async fn under_wash() {
-    let Some(project) = built_project("http-hello") else {
-        return;
-    };
+    let project = built_project("http-hello");
     let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
 }

@@ -73,9 +73,7 @@ async fn under_devhost() {
 
 #[tokio::test]
 async fn under_wash() {
-    let Some(project) = built_project("http-router") else {
-        return;
-    };
+    let project = built_project("http-router");
     let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
 }

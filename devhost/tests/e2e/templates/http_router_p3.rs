@@ -27,9 +27,7 @@ async fn under_devhost_reusing_instances() {
 
 #[tokio::test]
 async fn under_wash() {
-    let Some(project) = built_project("http-router-p3") else {
-        return;
-    };
+    let project = built_project("http-router-p3");
     let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
 }

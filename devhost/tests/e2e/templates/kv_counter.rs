@@ -105,9 +105,7 @@ async fn under_devhost() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_wash() {
-    let Some(project) = built_project("kv-counter") else {
-        return;
-    };
+    let project = built_project("kv-counter");
     let wash = WashDev::start(&project, None, &[]);
     contract(&wash.client()).await;
     concurrent_increments_never_lose_a_count(&wash.url).await;

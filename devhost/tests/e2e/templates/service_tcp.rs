@@ -254,11 +254,48 @@ async fn the_http_front_relays_lines_under_devhost() {
 
 #[tokio::test]
 async fn the_http_front_relays_lines_under_wash() {
-    let Some(project) = built_project("service-tcp") else {
-        return;
-    };
+    let project = built_project("service-tcp");
     let wash = WashDev::start(&project, None, &[]);
     front(&wash.client()).await;
+}
+
+/// A service whose `run` fails (its `port` is no port number): the front
+/// says why, and each host logs the service's end in its own words.
+#[tokio::test]
+async fn a_failed_service_is_logged_as_failed_under_devhost() {
+    let port = free_port();
+    let project = project(port, port);
+    let config = project.path().join(".wash/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(&format!("\"{port}\""), "\"notaport\""),
+    )
+    .unwrap();
+    let mut host = DevhostProcess::start(project.path(), &[]);
+    host.wait_for_line(|line| line.contains("service-tcp failed, and no longer runs"));
+    let answer = host.client().post("/line", "hello").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(
+        answer.json_error(),
+        "config `port` must be a port number, not `notaport`"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_service_is_logged_as_exited_successfully_under_wash() {
+    let project = built_project("service-tcp");
+    let not_a_port = [("WASH_WORKLOAD", r#"{config={port="notaport"}}"#)];
+    let mut wash = WashDev::start(&project, None, &not_a_port);
+    wash.wait_for_log_line(Duration::from_secs(30), |line| {
+        line.contains("service exited successfully")
+    });
+    let answer = wash.client().post("/line", "hello").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(
+        answer.json_error(),
+        "config `port` must be a port number, not `notaport`"
+    );
 }
 
 /// On a free port, since the service's own is the machine's.
@@ -275,9 +312,7 @@ async fn readme_under_devhost() {
 
 #[tokio::test]
 async fn readme_under_wash() {
-    let Some(project) = built_project("service-tcp") else {
-        return;
-    };
+    let project = built_project("service-tcp");
     let wash = WashDev::start(&project, None, &[]);
     wait_until_served(&wash.client()).await;
     readme::check(&project.join("README.md"), &wash.url, readme::Host::Wash).await;

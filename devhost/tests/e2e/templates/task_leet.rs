@@ -58,9 +58,7 @@ async fn alone_under_devhost_it_answers_over_nats_and_serves_no_http() {
 
 #[tokio::test]
 async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
-    let Some(project) = built_project("task-leet") else {
-        return;
-    };
+    let project = built_project("task-leet");
     let nats = NatsServer::start();
     let wash = WashDev::start(&project, Some(&nats.url()), &[]);
     answers_on_its_subjects(&nats).await;
@@ -134,9 +132,7 @@ async fn the_style_setting_picks_the_letters_under_devhost() {
 
 #[tokio::test]
 async fn the_style_setting_picks_the_letters_under_wash() {
-    let Some(project) = built_project("task-leet") else {
-        return;
-    };
+    let project = built_project("task-leet");
     let nats = NatsServer::start();
     let extended = [("WASH_WORKLOAD", r#"{config={style="extended"}}"#)];
     let _wash = WashDev::start(&project, Some(&nats.url()), &extended);
