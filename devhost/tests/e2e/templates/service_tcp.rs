@@ -274,12 +274,7 @@ async fn a_failed_service_is_logged_as_failed_under_devhost() {
     .unwrap();
     let mut host = DevhostProcess::start(project.path(), &[]);
     host.wait_for_line(|line| line.contains("service-tcp failed, and no longer runs"));
-    let answer = host.client().post("/line", "hello").await;
-    assert_eq!(answer.status, 503);
-    assert_eq!(
-        answer.json_error(),
-        "config `port` must be a port number, not `notaport`"
-    );
+    the_front_names_the_bad_port(&host.client()).await;
 }
 
 #[tokio::test]
@@ -290,7 +285,11 @@ async fn a_failed_service_is_logged_as_exited_successfully_under_wash() {
     wash.wait_for_log_line(Duration::from_secs(30), |line| {
         line.contains("service exited successfully")
     });
-    let answer = wash.client().post("/line", "hello").await;
+    the_front_names_the_bad_port(&wash.client()).await;
+}
+
+async fn the_front_names_the_bad_port(client: &Client) {
+    let answer = client.post("/line", "hello").await;
     assert_eq!(answer.status, 503);
     assert_eq!(
         answer.json_error(),
