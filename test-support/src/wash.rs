@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::client::Client;
 pub use crate::clones::share_target;
-use crate::clones::{like_git_for_windows, scratch, windows_clone};
+use crate::clones::{like_git_for_windows, scratch, snapshot, windows_clone};
 use crate::nats_server::{NatsServer, free_port};
 use crate::process::Process;
 use crate::workspace::{cargo_build, workspace_root};
@@ -70,23 +70,44 @@ pub fn wash_command(wash: &Path, dir: &Path) -> Command {
     command
 }
 
+/// The clone a user's `wash new` clones from, and how their git is set.
+#[derive(Clone, Copy, Debug)]
+pub enum Checkout {
+    /// [`snapshot`], with git as it comes on Linux and macOS.
+    Plain,
+    /// [`windows_clone`], with git set as Git for Windows sets it.
+    WindowsStyle,
+}
+
 /// `wash new file://<clone> --subfolder <template> --name <name>` in an
 /// empty directory, from [`windows_clone`] and with git set as Git for
 /// Windows sets it (wash clones with the user's `git`): exactly what a user
 /// on Windows gets, not yet built. (A user elsewhere gets the same files:
-/// the test of every file it needs compares them with the repository's.)
+/// the test of every file it needs checks both.)
 pub fn wash_new(wash: &Path, template: &str, name: &str) -> PathBuf {
+    wash_new_from(Checkout::WindowsStyle, wash, template, name)
+}
+
+/// [`wash_new`] from either clone.
+pub fn wash_new_from(checkout: Checkout, wash: &Path, template: &str, name: &str) -> PathBuf {
     let parent = scratch().join("projects").join(name);
     std::fs::create_dir_all(&parent).unwrap();
-    let url = format!("file://{}", windows_clone().display());
     let mut command = wash_command(wash, &parent);
-    let output = like_git_for_windows(&mut command)
+    let clone = match checkout {
+        Checkout::Plain => snapshot(),
+        Checkout::WindowsStyle => {
+            like_git_for_windows(&mut command);
+            windows_clone()
+        }
+    };
+    let url = format!("file://{}", clone.display());
+    let output = command
         .args(["new", &url, "--subfolder", template, "--name", name])
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "wash new --subfolder {template} failed:\n{}{}",
+        "wash new --subfolder {template} ({checkout:?}) failed:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );

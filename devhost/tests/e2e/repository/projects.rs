@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use test_support::clones::{scratch, share_target, snapshot};
-use test_support::wash::{built_project, wash, wash_new};
+use test_support::wash::{Checkout, built_project, wash, wash_new_from};
 use test_support::workspace::{cargo_build, run_build_command};
 use test_support::{TEMPLATES, Template, workspace_root};
 
@@ -104,23 +104,33 @@ fn relative_links(markdown: &str) -> Vec<String> {
 }
 
 #[test]
-fn wash_new_gives_each_template_every_file_it_needs() {
+fn wash_new_from_a_windows_style_clone_gives_each_template_every_file_it_needs() {
+    every_file_from(Checkout::WindowsStyle);
+}
+
+#[test]
+fn wash_new_from_a_plain_clone_gives_each_template_every_file_it_needs() {
+    every_file_from(Checkout::Plain);
+}
+
+fn every_file_from(checkout: Checkout) {
     let wash = wash();
     for row in &TEMPLATES {
         let template = row.name;
-        let project = wash_new(wash, template, &format!("{template}-files"));
+        let name = format!("{template}-files-{checkout:?}");
+        let project = wash_new_from(checkout, wash, template, &name);
         for file in expected_files(row) {
             let path = project.join(&file);
             let metadata = path.symlink_metadata();
             assert!(
                 metadata.is_ok_and(|m| m.is_file()),
-                "{template}: `wash new` gave no plain file {file}"
+                "{template} ({checkout:?}): `wash new` gave no plain file {file}"
             );
             // The same bytes as in the repository: no link text, no CRLF.
             let made = std::fs::read(&path).unwrap();
             assert!(
                 made == std::fs::read(workspace_root().join(template).join(&file)).unwrap(),
-                "{template}: `wash new` gave {file} other bytes than the repository's:\n{}",
+                "{template} ({checkout:?}): `wash new` gave {file} other bytes than the repository's:\n{}",
                 String::from_utf8_lossy(&made)
             );
         }
