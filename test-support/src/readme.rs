@@ -112,7 +112,7 @@ pub async fn check_under_devhost(readme: &str, project: &str) {
 }
 
 /// A template's README, from its `wash new` project, against `wash dev`
-/// there. Nothing without wash.
+/// there.
 pub async fn check_under_wash(template: &str) {
     let project = built_project(template);
     let wash = WashDev::start(&project, None, &[]);

@@ -259,7 +259,7 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
             ));
         }
         let project = test_support::wash::built_project(template);
-        for &wash in washes() {
+        for wash in washes() {
             others.push(other_host(Host::WashDev(wash), project.clone()));
         }
         if wasmtime_serves && wasmtime_installed {
@@ -279,14 +279,12 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
 
 /// The washes whose rows the table has: the tests' judge (the wash users
 /// install), then `COMPARE_WASH` where it names another build.
-pub fn washes() -> &'static [&'static Path] {
-    static WASHES: OnceLock<Vec<&'static Path>> = OnceLock::new();
+pub fn washes() -> &'static [PathBuf] {
+    static WASHES: OnceLock<Vec<PathBuf>> = OnceLock::new();
     WASHES.get_or_init(|| {
-        let mut washes = vec![test_support::wash::wash()];
-        if let Some(other) = std::env::var_os("COMPARE_WASH") {
-            washes.push(Box::leak(PathBuf::from(other).into_boxed_path()));
-        }
-        washes
+        let judge = test_support::wash::wash().to_path_buf();
+        let other = std::env::var_os("COMPARE_WASH").map(PathBuf::from);
+        [judge].into_iter().chain(other).collect()
     })
 }
 

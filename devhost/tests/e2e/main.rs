@@ -1,6 +1,6 @@
 //! End-to-end tests: the built `.wasm` files served over real HTTP (and
-//! TCP and NATS) on loopback, by devhost and by wash (the wash leg, skipped
-//! where there is no wash). One test binary, so the components are built
+//! TCP and NATS) on loopback, by devhost and by wash (the wash leg, under
+//! the wash `scripts/test` installs, or the one `WASH` names). One test binary, so the components are built
 //! and Wasmtime is linked once. What they share, and the table of
 //! templates, is the test-support crate.
 

@@ -205,16 +205,21 @@ async fn under_devhost() {
     assert!(!host.output().contains("went away"), "{}", host.output());
 }
 
+/// The project's `.wash/config.yaml` with its volume marked `read_only`.
+fn read_only(config: &str) -> String {
+    let marked = config.replace(
+        "guest_path: /files",
+        "guest_path: /files\n      read_only: true",
+    );
+    assert_ne!(marked, config, "no volume at /files to mark");
+    marked
+}
+
 /// devhost's own `read_only: true` on a volume, as a manifest's
 /// `readOnly` mount: reads work, every change is refused.
 #[tokio::test]
 async fn a_read_only_mount_refuses_changes_under_devhost() {
-    let project = project(|config| {
-        config.replace(
-            "guest_path: /files",
-            "guest_path: /files\n      read_only: true",
-        )
-    });
+    let project = project(read_only);
     let host = DevhostProcess::start(project.path(), &[]);
     let client = host.client();
     assert_eq!(client.get("/hello.txt").await.body, HELLO);
@@ -265,12 +270,7 @@ async fn wash_mounts_a_read_only_volume_read_write() {
     share_target(&project);
     let config = project.join(".wash/config.yaml");
     let text = std::fs::read_to_string(&config).unwrap();
-    let read_only = text.replace(
-        "guest_path: /files",
-        "guest_path: /files\n      read_only: true",
-    );
-    assert_ne!(read_only, text);
-    std::fs::write(&config, read_only).unwrap();
+    std::fs::write(&config, read_only(&text)).unwrap();
     let host = WashDev::start(&project, None, &[]);
     let client = host.client();
     let answer = client.send(Method::PUT, "/new.txt", None, "x").await;

@@ -89,9 +89,9 @@ async fn over_nats_under_wash_n_tasks_count_n() {
     routes(&stats.client()).await;
 
     // One at a time, each counted before the next is sent: under wash the
-    // counts are files (`dev.wasi_keyvalue_path`), and wash 2.7.0
-    // increments a file by reading it and writing it back, so two writes at
-    // once can lose counts. Reading a count through task-stats is such a
+    // counts are files (`dev.wasi_keyvalue_path`), and wash 2.7.0 (which
+    // `WASH` can still pick) increments a file by reading it and writing it
+    // back, so two writes at once can lose counts; 2.10's do not. Reading a count through task-stats is such a
     // write too (an increment by 0, see tally.rs), so the test watches the
     // file itself until the count is in, and asks task-stats once at the end.
     let counted = |worker: &str| {
