@@ -6,6 +6,8 @@ mod error;
 mod routes;
 
 use axum::body::Body;
+use axum::http::Method;
+use axum::http::header::CONTENT_LENGTH;
 use tower::ServiceExt;
 use wasip3::http::types::{ErrorCode, Request, Response};
 use wasip3::http_compat::{http_from_wasi_request, http_into_wasi_response};
@@ -22,8 +24,15 @@ impl wasip3::exports::http::handler::Guest for Component {
         // the host as axum reads it; a body that fails mid-way (a client gone)
         // is an error axum's extractors answer, not a panic.
         let request = http_from_wasi_request(request)?.map(Body::new);
+        let is_head = request.method() == Method::HEAD;
         // A Router's error type is `Infallible`: every failure is a response.
-        let Ok(response) = routes::router().oneshot(request).await;
+        let Ok(mut response) = routes::router().oneshot(request).await;
+        // axum answers HEAD as GET without the body, but keeps GET's
+        // `content-length`; wasi:http may refuse a body shorter than that
+        // header says. HTTP lets a HEAD response leave it out (RFC 9110, 8.6).
+        if is_head {
+            response.headers_mut().remove(CONTENT_LENGTH);
+        }
         // The response body is written to the host's stream by a task the
         // component model keeps running after `handle` returns.
         http_into_wasi_response(response)

@@ -208,6 +208,11 @@ impl WashDev {
         Client::at(self.url.clone())
     }
 
+    /// Everything wash has logged so far.
+    pub fn log(&self) -> String {
+        self.process.output()
+    }
+
     pub fn id(&self) -> u32 {
         self.process.id()
     }

@@ -9,6 +9,8 @@
 
 /// Each template's contract and README, under devhost and under wash.
 mod templates {
+    /// HEAD answered like GET, without a body or a panic.
+    mod head;
     mod http_api;
     mod http_client;
     mod http_composed;
