@@ -7,6 +7,7 @@
 //! - `POST /counters/{name}` adds one:      `{"name": "...", "count": N}`
 //! - `GET /counters/{name}`  reads it (0 when it was never counted)
 
+mod bucket;
 mod counter;
 mod error;
 mod routes;

@@ -6,6 +6,7 @@
 //! GET /stats  ->  200 {"leet":3,"task-leet":1}
 //! ```
 
+mod bucket;
 mod error;
 mod tally;
 

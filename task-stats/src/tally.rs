@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::bindings::wasi::keyvalue::{atomics, store};
+use crate::bindings::wasi::keyvalue::atomics;
+use crate::bucket::{describe, open};
 
 /// The bucket the counts live in. A named one: a host backed by NATS
 /// JetStream keeps each bucket as a stream, and a stream needs a name.
@@ -25,13 +26,13 @@ pub fn worker_of(subject: &str) -> Result<&str, String> {
 
 /// Adds one to `worker`'s count.
 pub fn count_done(worker: &str) -> Result<u64, String> {
-    let bucket = open()?;
+    let bucket = open(BUCKET)?;
     atomics::increment(&bucket, &format!("{KEY_PREFIX}{worker}"), 1).map_err(describe)
 }
 
 /// Every worker's count.
 pub fn done_per_worker() -> Result<BTreeMap<String, u64>, String> {
-    let bucket = open()?;
+    let bucket = open(BUCKET)?;
     let mut counts = BTreeMap::new();
     let mut cursor = None;
     loop {
@@ -48,18 +49,6 @@ pub fn done_per_worker() -> Result<BTreeMap<String, u64>, String> {
         if cursor.is_none() {
             return Ok(counts);
         }
-    }
-}
-
-fn open() -> Result<store::Bucket, String> {
-    store::open(BUCKET).map_err(describe)
-}
-
-fn describe(error: store::Error) -> String {
-    match error {
-        store::Error::NoSuchStore => "key-value store: no such store".into(),
-        store::Error::AccessDenied => "key-value store: access denied".into(),
-        store::Error::Other(message) => format!("key-value store: {message}"),
     }
 }
 

@@ -243,6 +243,7 @@ pub const TEMPLATES: [Template; 12] = [
             MESSAGING_WIT,
             WKG_LOCK,
             ERROR,
+            ("src/bucket.rs", "kv-counter/src/bucket.rs"),
             CLIPPY,
             PROFILE,
         ],
