@@ -11,7 +11,7 @@
 //! | it answers 4xx or 5xx, or something that is not HTTP, or over 1 MiB | 502 |
 //! | the call fails any other way (the connection breaks off, say) | 502 |
 
-use std::fmt::Display;
+use std::error::Error;
 
 use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use wstd::http::{Body, Client, ErrorCode, HeaderValue, Request, StatusCode, Uri};
@@ -29,7 +29,8 @@ pub const TOKEN_KEY: &str = "upstream_token";
 /// and between two pieces of its answer.
 pub const TIMEOUT_SECS: u64 = 5;
 /// A longer answer is refused (502) rather than held in memory.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+const MAX_BODY_MIB: usize = 1;
+const MAX_BODY_BYTES: usize = MAX_BODY_MIB * 1024 * 1024;
 
 /// What the upstream answered.
 pub struct Reply {
@@ -39,8 +40,8 @@ pub struct Reply {
 
 /// `GET <upstream_url>` with the token, and its answer if it is a success.
 pub async fn call() -> Result<Reply, ApiError> {
-    let url = configured_url()?;
-    let authorization = configured_authorization()?;
+    let url = parse_url(&configured(URL_KEY)?)?;
+    let authorization = bearer(&configured(TOKEN_KEY)?)?;
     let authority = url.authority().map_or("the upstream", |a| a.as_str());
     let bad_gateway = |message: String| ApiError::new(StatusCode::BAD_GATEWAY, message);
 
@@ -60,7 +61,7 @@ pub async fn call() -> Result<Reply, ApiError> {
     let response = client
         .send(request)
         .await
-        .map_err(|error| failure(authority, error.downcast_ref::<ErrorCode>(), &error))?;
+        .map_err(|error| failure(authority, error.as_ref()))?;
 
     let status = response.status();
     if !status.is_success() {
@@ -75,40 +76,23 @@ pub async fn call() -> Result<Reply, ApiError> {
             content_type,
             body: body.to_bytes().to_vec(),
         }),
-        Err(error) if error.is::<LengthLimitError>() => {
-            Err(bad_gateway(format!("{authority} answered more than 1 MiB")))
-        }
+        Err(error) if error.is::<LengthLimitError>() => Err(bad_gateway(format!(
+            "{authority} answered more than {MAX_BODY_MIB} MiB"
+        ))),
         // A body that stops arriving, or breaks off.
-        Err(error) => Err(failure(
-            authority,
-            error.downcast_ref::<ErrorCode>(),
-            &error,
-        )),
+        Err(error) => Err(failure(authority, &*error)),
     }
 }
 
-/// The upstream's URL, from `wasi:config`.
-fn configured_url() -> Result<Uri, ApiError> {
-    match store::get(URL_KEY) {
-        Ok(Some(text)) => parse_url(&text),
+/// The value of `key` in this component's `wasi:config`.
+fn configured(key: &str) -> Result<String, ApiError> {
+    match store::get(key) {
+        Ok(Some(value)) => Ok(value),
         Ok(None) => Err(not_configured(format!(
-            "`{URL_KEY}` is not set in this component's config"
+            "`{key}` is not set in this component's config"
         ))),
         Err(error) => Err(not_configured(format!(
-            "cannot read `{URL_KEY}` from the config: {error:?}"
-        ))),
-    }
-}
-
-/// `Bearer <token>`, the token from `wasi:config`.
-fn configured_authorization() -> Result<HeaderValue, ApiError> {
-    match store::get(TOKEN_KEY) {
-        Ok(Some(token)) => bearer(&token),
-        Ok(None) => Err(not_configured(format!(
-            "`{TOKEN_KEY}` is not set in this component's config"
-        ))),
-        Err(error) => Err(not_configured(format!(
-            "cannot read `{TOKEN_KEY}` from the config: {error:?}"
+            "cannot read `{key}` from the config: {error:?}"
         ))),
     }
 }
@@ -151,10 +135,10 @@ fn parse_url(text: &str) -> Result<Uri, ApiError> {
 }
 
 /// The answer for a call that failed with `error`: its own status and
-/// words for each of the host's `ErrorCode`s worth telling apart (`code`,
-/// when the error is one), and the error's own words for anything else.
-fn failure(authority: &str, code: Option<&ErrorCode>, error: &dyn Display) -> ApiError {
-    let (status, message) = match code {
+/// words for each of the host's `ErrorCode`s worth telling apart, and the
+/// error's own words for anything else.
+fn failure(authority: &str, error: &(dyn Error + 'static)) -> ApiError {
+    let (status, message) = match error.downcast_ref::<ErrorCode>() {
         Some(ErrorCode::HttpRequestDenied) => (
             StatusCode::BAD_GATEWAY,
             format!("the host does not allow calls to {authority}: add it to allowedHosts"),
@@ -225,7 +209,7 @@ mod tests {
     }
 
     fn answer(code: ErrorCode) -> (u16, String) {
-        let error = failure("api.example.com", Some(&code), &code);
+        let error = failure("api.example.com", &code);
         (error.status.as_u16(), error.message)
     }
 
@@ -261,7 +245,10 @@ mod tests {
             (502, "api.example.com did not answer in HTTP".into())
         );
         // Anything else is passed on with its own words.
-        let error = failure("api.example.com", None, &"connection reset");
+        let error = failure(
+            "api.example.com",
+            &std::io::Error::other("connection reset"),
+        );
         assert_eq!(
             (error.status.as_u16(), error.message.as_str()),
             (502, "calling api.example.com failed: connection reset")
