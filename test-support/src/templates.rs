@@ -271,6 +271,10 @@ pub const TEMPLATES: [Template; 12] = [
             WKG_LOCK,
             ("http/src/error.rs", "http-api/src/error.rs"),
             ("http/src/body.rs", "http-api/src/body.rs"),
+            (
+                "http/src/protocol.rs",
+                "service-tcp/service/src/protocol.rs",
+            ),
             ("http/clippy.toml", "http-hello/clippy.toml"),
             ("service/clippy.toml", "http-hello/clippy.toml"),
             GITIGNORE,

@@ -6,6 +6,7 @@
 mod body;
 mod error;
 mod line;
+mod protocol;
 
 mod bindings {
     // The generated import glue needs `unsafe`; the rest of the crate may not.
@@ -17,9 +18,6 @@ mod bindings {
     });
 }
 
-use std::net::{Ipv4Addr, SocketAddr};
-
-use bindings::wasi::config::store;
 use error::ApiError;
 use wstd::future::FutureExt;
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
@@ -27,7 +25,11 @@ use wstd::io::{AsyncRead, AsyncWrite};
 use wstd::net::TcpStream;
 use wstd::time::Duration;
 
-use line::{MAX_LINE, line_from, port_from};
+use line::line_from;
+use protocol::{MAX_LINE, service_address};
+
+/// How long the service has to answer a line.
+const SERVICE_TIMEOUT_SECS: u64 = 5;
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
@@ -43,16 +45,21 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     }
 }
 
-/// Sends `line` to the service and waits (5 s at most) for its reply.
+/// Sends `line` to the service and waits for its reply.
 async fn send_line(body: Body) -> Result<String, ApiError> {
     let line = line_from(body::read_body(body, MAX_LINE).await?)?;
-    let service = service_address()?;
+    // Until someone fixes the config, the front cannot work.
+    let service = service_address()
+        .map_err(|message| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message))?;
     let exchange = async {
         let mut stream = TcpStream::connect_addr(service).await?;
         stream.write_all(format!("{line}\n").as_bytes()).await?;
         read_reply(&mut stream).await
     };
-    match exchange.timeout(Duration::from_secs(5)).await {
+    match exchange
+        .timeout(Duration::from_secs(SERVICE_TIMEOUT_SECS))
+        .await
+    {
         Ok(Ok(reply)) => Ok(reply),
         Ok(Err(error)) => Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -60,7 +67,7 @@ async fn send_line(body: Body) -> Result<String, ApiError> {
         )),
         Err(_) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
-            format!("the service at {service} did not answer within 5 s"),
+            format!("the service at {service} did not answer within {SERVICE_TIMEOUT_SECS} s"),
         )),
     }
 }
@@ -83,15 +90,4 @@ async fn read_reply(stream: &mut TcpStream) -> std::io::Result<String> {
         }
     }
     Ok(String::from_utf8_lossy(&reply).into_owned())
-}
-
-/// Where the service listens: loopback, on the `port` config, the same
-/// setting the service reads.
-fn service_address() -> Result<SocketAddr, ApiError> {
-    let setting = store::get("port").map_err(|error| {
-        let message = format!("cannot read config: {error:?}");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
-    })?;
-    let port = port_from(setting.as_deref())?;
-    Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
 }

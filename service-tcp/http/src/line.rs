@@ -1,15 +1,9 @@
-//! What the front checks before it talks to the service, as plain
-//! functions: the body must be one line, and the port a port.
+//! What the front checks before it talks to the service, as a plain
+//! function: the body must be one line.
 
 use wstd::http::StatusCode;
 
 use crate::error::ApiError;
-
-/// The longest line, as the service reads it.
-pub const MAX_LINE: usize = 4096;
-
-/// The port when the config has none.
-pub const DEFAULT_PORT: u16 = 7777;
 
 /// The body as one line of UTF-8 text, without a newline (the service
 /// reads up to the first one), or why it is not.
@@ -22,22 +16,10 @@ pub fn line_from(bytes: Vec<u8>) -> Result<String, ApiError> {
     Ok(line)
 }
 
-/// The service's port from the `port` config: `DEFAULT_PORT` when absent.
-pub fn port_from(setting: Option<&str>) -> Result<u16, ApiError> {
-    let Some(text) = setting else {
-        return Ok(DEFAULT_PORT);
-    };
-    text.trim().parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("config `port` must be a port number, not `{text}`"),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::MAX_LINE;
 
     fn status(bytes: &[u8]) -> StatusCode {
         line_from(bytes.to_vec()).unwrap_err().status
@@ -55,17 +37,5 @@ mod tests {
         assert_eq!(status(b"caf\xe9"), StatusCode::BAD_REQUEST);
         assert_eq!(status(b"one\ntwo"), StatusCode::BAD_REQUEST);
         assert_eq!(status(b"ends with a newline\n"), StatusCode::BAD_REQUEST);
-    }
-
-    #[test]
-    fn the_port_is_the_config_or_the_default() {
-        assert_eq!(port_from(None).unwrap(), DEFAULT_PORT);
-        assert_eq!(port_from(Some(" 9000 ")).unwrap(), 9000);
-        let error = port_from(Some("70000")).unwrap_err();
-        assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(
-            error.message,
-            "config `port` must be a port number, not `70000`"
-        );
     }
 }

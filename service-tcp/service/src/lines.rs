@@ -1,10 +1,7 @@
 //! The line protocol, as plain Rust (unit tested): a client sends lines of
 //! UTF-8 text, and gets each back in leetspeak.
 
-/// The longest line the service reads, without its newline. A longer one
-/// gets an error and the connection closes: there is no telling where the
-/// next line would start.
-pub const MAX_LINE: usize = 4096;
+use crate::protocol::MAX_LINE;
 
 /// What the service answers to one line, with its newline.
 pub fn reply(line: &[u8]) -> String {

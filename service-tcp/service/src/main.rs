@@ -8,6 +8,7 @@
 //! brings the `wasi:http` export and needs no socket of its own.
 
 mod lines;
+mod protocol;
 
 mod bindings {
     // The generated import glue needs `unsafe`; the rest of the crate may not.
@@ -19,23 +20,18 @@ mod bindings {
     });
 }
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bindings::wasi::config::store;
-use lines::{MAX_LINE, reply, too_long};
+use lines::{reply, too_long};
+use protocol::{MAX_LINE, service_address};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-/// The config key of the port to listen on, and its default.
-const PORT_KEY: &str = "port";
-const DEFAULT_PORT: u16 = 7777;
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let address = match port() {
-        Ok(port) => SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+    let address = match service_address() {
+        Ok(address) => address,
         Err(message) => {
             eprintln!("service-tcp: {message}");
             return ExitCode::FAILURE;
@@ -61,18 +57,6 @@ async fn main() -> ExitCode {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-    }
-}
-
-/// The port, from the `port` config: 7777 when it is absent.
-fn port() -> Result<u16, String> {
-    match store::get(PORT_KEY) {
-        Ok(None) => Ok(DEFAULT_PORT),
-        Ok(Some(text)) => text
-            .trim()
-            .parse()
-            .map_err(|_| format!("config `{PORT_KEY}` must be a port number, not `{text}`")),
-        Err(error) => Err(format!("cannot read config: {error:?}")),
     }
 }
 
