@@ -60,7 +60,7 @@ async fn route(request: Request<Body>) -> Result<Reply, ApiError> {
     // `%2F` all fail the rule, so no request reaches outside the directory.
     let name = path.strip_prefix('/').unwrap_or(path);
     if !names::is_valid(name) {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, names::RULE));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, names::rule()));
     }
     let name = name.to_owned();
     match *request.method() {

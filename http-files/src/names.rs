@@ -5,12 +5,19 @@
 //! hidden). The check is on the raw path, never percent-decoded, so `%2F`
 //! and `%2E%2E` fail it too.
 
+/// The longest name, in bytes: each character allowed is one byte.
+const MAX_NAME_LEN: usize = 64;
+
 /// The rule, as a 400 states it.
-pub const RULE: &str = "a file name is 1 to 64 characters of A-Z a-z 0-9 . _ -, \
-                        does not start with . and does not contain ..";
+pub fn rule() -> String {
+    format!(
+        "a file name is 1 to {MAX_NAME_LEN} characters of A-Z a-z 0-9 . _ -, \
+         does not start with . and does not contain .."
+    )
+}
 
 pub fn is_valid(name: &str) -> bool {
-    (1..=64).contains(&name.len())
+    (1..=MAX_NAME_LEN).contains(&name.len())
         && !name.starts_with('.')
         && !name.contains("..")
         && name
@@ -24,7 +31,7 @@ mod tests {
 
     #[test]
     fn plain_names_are_valid() {
-        let longest = "a".repeat(64);
+        let longest = "a".repeat(MAX_NAME_LEN);
         for name in ["hello.txt", "a", "A-Z_0-9", "notes.v2.md", "x.", &longest] {
             assert!(is_valid(name), "{name}");
         }

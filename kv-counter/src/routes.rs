@@ -13,9 +13,9 @@ pub enum Route {
     Reject(ApiError),
 }
 
-/// A counter name that passed validation: 1 to 64 ASCII letters, digits,
-/// `-` or `_`. Anything else (`/`, `:`, `%`, spaces, non-ASCII) is refused, so
-/// a name can never reach another key.
+/// A counter name that passed validation: 1 to [`MAX_NAME_LEN`] ASCII
+/// letters, digits, `-` or `_`. Anything else (`/`, `:`, `%`, spaces,
+/// non-ASCII) is refused, so a name can never reach another key.
 #[derive(Debug, PartialEq)]
 pub struct CounterName(String);
 
@@ -27,7 +27,9 @@ impl CounterName {
         if name.is_empty() || name.len() > MAX_NAME_LEN || !name.chars().all(valid_char) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "counter name must be 1 to 64 characters of A-Z, a-z, 0-9, '-' or '_'",
+                format!(
+                    "counter name must be 1 to {MAX_NAME_LEN} characters of A-Z, a-z, 0-9, '-' or '_'"
+                ),
             ));
         }
         Ok(Self(name.to_string()))

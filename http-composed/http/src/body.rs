@@ -22,11 +22,17 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
     }
 }
 
-/// The 413, naming the limit: in KiB when it is a whole number of them.
+/// The 413, naming the limit in MiB or KiB when it is a whole number of
+/// them, and in bytes otherwise.
 fn too_large(limit: usize) -> ApiError {
-    let limit = match limit % 1024 {
-        0 => format!("{} KiB", limit / 1024),
-        _ => format!("{limit} bytes"),
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    let limit = if limit.is_multiple_of(MIB) {
+        format!("{} MiB", limit / MIB)
+    } else if limit.is_multiple_of(KIB) {
+        format!("{} KiB", limit / KIB)
+    } else {
+        format!("{limit} bytes")
     };
     let message = format!("the request body is over {limit}");
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
@@ -66,6 +72,12 @@ mod tests {
         let error = block_on(read_body(streamed(65, 1024), LIMIT)).unwrap_err();
         assert_eq!(error.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(error.message, "the request body is over 64 KiB");
+    }
+
+    #[test]
+    fn a_limit_of_whole_mib_is_named_in_mib() {
+        let error = block_on(read_body(streamed(1025, 1024), 1024 * 1024)).unwrap_err();
+        assert_eq!(error.message, "the request body is over 1 MiB");
     }
 
     #[test]

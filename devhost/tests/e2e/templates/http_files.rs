@@ -105,7 +105,7 @@ async fn contract(client: &Client, files: &Path) {
     // Over the limit: 413, and nothing written, not even a temporary file.
     let response = put_announced_over_the_limit(client.base()).await;
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
-    let error = r#"{"error":"the request body is over 1024 KiB"}"#;
+    let error = r#"{"error":"the request body is over 1 MiB"}"#;
     assert!(response.contains(error), "{response}");
     assert_eq!(names_in(files), ["hello.txt"]);
 
