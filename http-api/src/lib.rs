@@ -49,7 +49,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             Err(error) => error.into_response(),
         },
         ("/task", _) => ApiError::method_not_allowed("POST").into_response(),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+        _ => ApiError::not_found().into_response(),
     }
 }
 

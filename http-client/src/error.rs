@@ -25,6 +25,13 @@ impl ApiError {
         }
     }
 
+    /// The answer for a path no route matches. (http-files carries this
+    /// file too, and has no such path: every path there names a file.)
+    #[allow(dead_code)]
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not found")
+    }
+
     pub fn method_not_allowed(allow: &'static str) -> Self {
         let mut error = Self::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
         error.allow = Some(allow);

@@ -24,7 +24,7 @@ mod bindings {
 }
 
 use error::ApiError;
-use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
+use wstd::http::{Body, Error, Method, Request, Response};
 
 #[wstd::http_server]
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
@@ -40,6 +40,6 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             Err(error) => error.into_response(),
         },
         ("/", _) => ApiError::method_not_allowed("GET").into_response(),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+        _ => ApiError::not_found().into_response(),
     }
 }

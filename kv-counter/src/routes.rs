@@ -53,7 +53,7 @@ pub fn route(method: &Method, path: &str) -> Route {
         };
     }
     let Some(name) = path.strip_prefix("/counters/") else {
-        return Route::Reject(ApiError::new(StatusCode::NOT_FOUND, "not found"));
+        return Route::Reject(ApiError::not_found());
     };
     // Check the method first: a wrong method is 405 whatever the name.
     let increment = match *method {

@@ -52,6 +52,6 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             Err(store_error) => ApiError::new(StatusCode::BAD_GATEWAY, store_error).into_response(),
         },
         ("/stats", _) => ApiError::method_not_allowed("GET").into_response(),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+        _ => ApiError::not_found().into_response(),
     }
 }

@@ -30,7 +30,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     match (request.uri().path(), request.method()) {
         ("/", &Method::POST) => process(request.into_body()).await,
         ("/", _) => ApiError::method_not_allowed("POST").into_response(),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+        _ => ApiError::not_found().into_response(),
     }
 }
 

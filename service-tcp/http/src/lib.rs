@@ -41,7 +41,7 @@ async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
             Err(error) => error.into_response(),
         },
         ("/line", _) => ApiError::method_not_allowed("POST").into_response(),
-        _ => ApiError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+        _ => ApiError::not_found().into_response(),
     }
 }
 
