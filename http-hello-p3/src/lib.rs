@@ -3,11 +3,11 @@
 //!
 //! `export!` exports `wasi:http/handler@0.3` and runs the async `handle`
 //! once per request. No executor crate: the component model itself drives
-//! the async function.
+//! the async function. It speaks WASI's own HTTP types: converting to the
+//! `http` crate's would make the component about a third larger.
 
-use http::{Method, StatusCode};
-use wasip3::http::types::{ErrorCode, Request, Response};
-use wasip3::http_compat::{http_from_wasi_request, http_into_wasi_response};
+use wasip3::http::types::{ErrorCode, Fields, HeaderError, Method, Request, Response};
+use wasip3::{wit_future, wit_stream};
 
 const GREETING: &str = "Hello from wasmCloud!\n";
 
@@ -17,29 +17,47 @@ wasip3::http::service::export!(Component);
 
 impl wasip3::exports::http::handler::Guest for Component {
     async fn handle(request: Request) -> Result<Response, ErrorCode> {
-        // Into the `http` crate's types, to read the path without the query.
-        let request = http_from_wasi_request(request)?;
-        let (status, body) = route(request.method(), request.uri().path());
-        let mut response = http::Response::builder()
-            .status(status)
-            .header("content-type", "text/plain; charset=utf-8");
-        if status == StatusCode::METHOD_NOT_ALLOWED {
-            response = response.header("allow", "GET");
-        }
-        let response = response
-            .body(body.to_owned())
-            .map_err(|e| ErrorCode::InternalError(Some(e.to_string())))?;
-        http_into_wasi_response(response)
+        let target = request.get_path_with_query().unwrap_or_default();
+        let path = target.split('?').next().unwrap_or_default();
+        let (status, body) = route(&request.get_method(), path);
+        let internal = |what: String| ErrorCode::InternalError(Some(what));
+        let headers = headers(status).map_err(|error| internal(format!("{error:?}")))?;
+
+        // The body is a stream the host reads while a task of ours writes
+        // it; the future ends it, with no trailers. The task runs on after
+        // `handle` returns.
+        let (mut body_writer, body_reader) = wit_stream::new();
+        let (end_writer, end_reader) = wit_future::new(|| Ok(None));
+        let (response, _) = Response::new(headers, Some(body_reader), end_reader);
+        drop(end_writer);
+        response
+            .set_status_code(status)
+            .map_err(|()| internal(format!("status {status}")))?;
+        wasip3::spawn_local(async move {
+            // A client gone before the end leaves the rest unread: no error.
+            let _unread = body_writer.write_all(body.as_bytes().to_vec()).await;
+        });
+        Ok(response)
     }
 }
 
 /// Decides the status and body for a request: pure, so it is unit tested.
-fn route(method: &Method, path: &str) -> (StatusCode, &'static str) {
+fn route(method: &Method, path: &str) -> (u16, &'static str) {
     match (path, method) {
-        ("/", &Method::GET) => (StatusCode::OK, GREETING),
-        ("/", _) => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n"),
-        _ => (StatusCode::NOT_FOUND, "Not found\n"),
+        ("/", Method::Get) => (200, GREETING),
+        ("/", _) => (405, "Method not allowed\n"),
+        _ => (404, "Not found\n"),
     }
+}
+
+/// The content type, and with a 405 the methods `/` allows.
+fn headers(status: u16) -> Result<Fields, HeaderError> {
+    let headers = Fields::new();
+    headers.append("content-type", b"text/plain; charset=utf-8")?;
+    if status == 405 {
+        headers.append("allow", b"GET")?;
+    }
+    Ok(headers)
 }
 
 #[cfg(test)]
@@ -48,20 +66,20 @@ mod tests {
 
     #[test]
     fn get_root_greets() {
-        assert_eq!(route(&Method::GET, "/"), (StatusCode::OK, GREETING));
+        assert_eq!(route(&Method::Get, "/"), (200, GREETING));
     }
 
     #[test]
     fn other_methods_on_root_are_not_allowed() {
-        for method in [Method::POST, Method::PUT, Method::DELETE, Method::HEAD] {
-            assert_eq!(route(&method, "/").0, StatusCode::METHOD_NOT_ALLOWED);
+        for method in [Method::Post, Method::Put, Method::Delete, Method::Head] {
+            assert_eq!(route(&method, "/").0, 405);
         }
     }
 
     #[test]
     fn unknown_paths_are_not_found() {
         for path in ["/hello", "//", "/index.html"] {
-            assert_eq!(route(&Method::GET, path).0, StatusCode::NOT_FOUND);
+            assert_eq!(route(&Method::Get, path).0, 404);
         }
     }
 }
