@@ -149,7 +149,7 @@ fn start(row: &Row) -> (Started, String) {
         Host::WasmtimeServe => {
             let mut command = Command::new("wasmtime");
             command.args(["serve", "-Scli", "--addr", &address]);
-            command.args(&row.host_args).arg(&row.files[0]);
+            command.args(&row.host_args).arg(&row.file);
             let mut wasmtime = Process::spawn("wasmtime serve", command);
             wasmtime.wait_for_line(Duration::from_secs(60), |line| {
                 line.starts_with("Serving HTTP on")
