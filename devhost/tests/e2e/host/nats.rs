@@ -10,7 +10,7 @@ use devhost::config::ProjectConfig;
 use test_support::devhost_process::command;
 use test_support::nats_server::free_port;
 use test_support::process::Process;
-use test_support::workspace::edited_project;
+use test_support::workspace::worker_project;
 use test_support::{Answer, DevhostProcess, NatsServer, start_host_with, workspace_root};
 
 const HELLO: &str = r#"{"payload":"Hello World"}"#;
@@ -185,20 +185,13 @@ fn an_unreachable_nats_server_is_a_clear_error_exit_at_start() {
     );
 }
 
-/// task-leet's own config, with `dev.data_nats_url` set to `url`.
-fn worker_project(url: &str) -> tempfile::TempDir {
-    edited_project("task-leet", |config| {
-        config.replace("nats://127.0.0.1:4222", url)
-    })
-}
-
 #[tokio::test]
 async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     let nats = NatsServer::start();
     let api = DevhostProcess::crate_over_nats("http-api", &nats.url());
 
     // The config's URL alone: the worker joins the same server.
-    let live = worker_project(&nats.url());
+    let live = worker_project(&nats.url(), Some("basic"));
     let worker = DevhostProcess::start(live.path(), &[]);
     assert_eq!(api.post_task(HELLO).await.body, "H3110 W0r1d");
     drop(worker);
@@ -206,7 +199,7 @@ async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     // A config URL where nothing listens: without the flag devhost exits
     // naming that URL; with it, the flag's server is used.
     let dead_url = format!("nats://127.0.0.1:{}", free_port());
-    let dead = worker_project(&dead_url);
+    let dead = worker_project(&dead_url, Some("basic"));
     assert!(failed_start(dead.path(), &[]).contains(&dead_url));
     let _worker = DevhostProcess::start(dead.path(), &["--nats-url", &nats.url()]);
     let answer = api.post_task(HELLO).await;
