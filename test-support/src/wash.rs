@@ -166,6 +166,11 @@ impl WashDev {
         Self::start_with(wash(), project, nats_url, vars)
     }
 
+    /// `wash dev` in `template`'s [`built_project`], as its README runs it.
+    pub fn serving(template: &str) -> Self {
+        Self::start(&built_project(template), None, &[])
+    }
+
     /// [`WashDev::start`] with another wash than the judge (the benchmark
     /// compares builds).
     pub fn start_with(
