@@ -1,4 +1,4 @@
-//! http-client's contract over HTTP, under devhost and under wash: its
+//! http-client over HTTP, under devhost and under wash: its
 //! upstream (a small server of the test's own, on loopback) answering,
 //! failing or not there, the config naming it or not, the host allowing it
 //! or not; the token from its Secret-style source sent upstream, and
@@ -8,7 +8,7 @@
 use reqwest::Method;
 use test_support::readme;
 use test_support::upstream::{Answer, Upstream};
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::{built_project, edited_wash_project};
 use test_support::workspace::edited_project;
 use test_support::{Client, DevhostProcess, WashDev, start_host, start_host_in, workspace_root};
 
@@ -248,16 +248,16 @@ async fn the_token_goes_upstream_under_wash() {
 /// wash's variables can add a key but not remove one: a project of its own.
 #[tokio::test]
 async fn without_an_upstream_url_or_a_token_it_answers_503_under_wash() {
-    let project = wash_new(wash(), "http-client", "http-client-unconfigured");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, without_upstream_url(&text)).unwrap();
+    let project = edited_wash_project(
+        "http-client",
+        "http-client-unconfigured",
+        without_upstream_url,
+    );
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json_error(), NOT_CONFIGURED);
-    std::fs::write(&config, without_token(&text)).unwrap();
+    let project = edited_wash_project("http-client", "http-client-tokenless", without_token);
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!((answer.status, answer.json_error()), (503, NO_TOKEN.into()));
@@ -266,13 +266,11 @@ async fn without_an_upstream_url_or_a_token_it_answers_503_under_wash() {
 /// Where devhost allows no host, wash dev allows every one.
 #[tokio::test]
 async fn without_allowed_hosts_wash_allows_every_host() {
-    let project = wash_new(wash(), "http-client", "http-client-no-allowed-hosts");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
     let upstream = Upstream::start(Answer::Greeting);
     let greeting = &upstream.address;
-    std::fs::write(&config, without_allowed_hosts(&text, greeting)).unwrap();
+    let project = edited_wash_project("http-client", "http-client-no-allowed-hosts", |config| {
+        without_allowed_hosts(config, greeting)
+    });
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(

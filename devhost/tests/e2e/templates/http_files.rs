@@ -1,4 +1,4 @@
-//! http-files' contract over HTTP, under devhost and under wash: each host
+//! http-files over HTTP, under devhost and under wash: each host
 //! mounts a directory of the test's own at `/files`, as the template's
 //! `dev.volumes` mounts its `files/`. Names that would lead out of it, a
 //! link planted in it that leads out, a body over the limit, writes racing
@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use tempfile::TempDir;
 use test_support::readme;
-use test_support::wash::{share_target, wash, wash_new};
+use test_support::wash::edited_wash_project;
 use test_support::workspace::edited_project;
 use test_support::{Client, DevhostProcess, WashDev, workspace_root};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -290,8 +290,7 @@ async fn no_mount_is_a_named_error_under_devhost() {
 /// `wash dev` for all of it, since it takes seconds to start.
 #[tokio::test]
 async fn serves_files_safely_and_atomically_under_wash() {
-    let project = wash_new(wash(), "http-files", "http-files-contract");
-    share_target(&project);
+    let project = edited_wash_project("http-files", "http-files-served", str::to_string);
     let host = WashDev::start(&project, None, &[]);
     serves_files(&host.client(), &project.join("files")).await;
 }
@@ -300,11 +299,7 @@ async fn serves_files_safely_and_atomically_under_wash() {
 /// word and mounts the folder read-write (devhost's README says so).
 #[tokio::test]
 async fn wash_mounts_a_read_only_volume_read_write() {
-    let project = wash_new(wash(), "http-files", "http-files-read-only");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, read_only(&text)).unwrap();
+    let project = edited_wash_project("http-files", "http-files-read-only", read_only);
     let host = WashDev::start(&project, None, &[]);
     let client = host.client();
     let answer = client.send(Method::PUT, "/new.txt", None, "x").await;

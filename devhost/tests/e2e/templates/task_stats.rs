@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use reqwest::Method;
 use test_support::readme;
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::{built_project, edited_wash_project};
 use test_support::{Client, DevhostProcess, NatsServer, WashDev, workspace_root};
 
 /// Tasks for `leet` and for `task-leet`.
@@ -146,9 +146,7 @@ async fn readme_examples_print_what_it_shows_under_devhost() {
 /// A project of its own: under wash, the counts are files in the project.
 #[tokio::test]
 async fn readme_examples_print_what_it_shows_under_wash() {
-    let wash = wash();
-    let project = wash_new(wash, "task-stats", "task-stats-readme");
-    share_target(&project);
+    let project = edited_wash_project("task-stats", "task-stats-readme", str::to_string);
     let nats = NatsServer::start();
     let host = WashDev::start(&project, Some(&nats.url()), &[]);
     readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
