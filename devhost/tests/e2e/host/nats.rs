@@ -114,19 +114,6 @@ fn assert_clean_failure(answer: &Answer) {
     assert!(error.starts_with("worker leet did not answer: "), "{error}");
 }
 
-/// Polls `host`'s stderr until it contains `text`.
-async fn wait_for_log(host: &DevhostProcess, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !host.output().contains(text) {
-        assert!(
-            Instant::now() < deadline,
-            "no {text:?} in:\n{}",
-            host.output()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
     let mut nats = NatsServer::start();
@@ -136,8 +123,8 @@ async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
 
     nats.stop();
     let lost = format!("devhost: lost NATS at {}; reconnecting", nats.url());
-    wait_for_log(&api, &lost).await;
-    wait_for_log(&worker, &lost).await;
+    api.wait_for_line(|line| line.contains(&lost));
+    worker.wait_for_line(|line| line.contains(&lost));
     let answer = api.post_task(HELLO).await;
     assert_clean_failure(&answer);
     assert_eq!(
