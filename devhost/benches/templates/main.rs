@@ -108,16 +108,21 @@ fn main() {
     let rows = rows(&mut projects, &upstream_address, &nats.url());
     let path = workspace_root().join(&args.output);
     if args.overload_only {
-        let overloaded = overload(&rows, &args);
-        report::write_overload(&path, &args, &rows, &overloaded);
-        eprintln!(
-            "bench: wrote {} in {:.0?}",
-            path.display(),
-            started.elapsed()
-        );
-        return;
+        report::write_overload(&path, &args, &rows, &overload(&rows, &args));
+    } else {
+        let measured = measure(&rows, &args);
+        report::write(&path, &args, &rows, &measured, &overload(&rows, &args));
     }
+    eprintln!(
+        "bench: wrote {} in {:.0?}",
+        path.display(),
+        started.elapsed()
+    );
+}
 
+/// Each row's cold start, then its throughput, pinned and unpinned, in
+/// every round.
+fn measure(rows: &[Row], args: &Args) -> Vec<Measured> {
     let mut measured: Vec<Measured> = rows
         .iter()
         .map(|row| Measured {
@@ -142,13 +147,7 @@ fn main() {
             measured[index].unpinned.push(unpinned);
         }
     }
-    let overloaded = overload(&rows, &args);
-    report::write(&path, &args, &rows, &measured, &overloaded);
-    eprintln!(
-        "bench: wrote {} in {:.0?}",
-        path.display(),
-        started.elapsed()
-    );
+    measured
 }
 
 /// The floor (the first of `projects`), then a devhost row for every
