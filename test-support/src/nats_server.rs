@@ -1,22 +1,27 @@
-//! A `nats-server` of our own on a free loopback port, which a test can
-//! stop and start again on the same port.
+//! A `nats-server` of our own on a loopback port it picks, which a test
+//! can stop and start again on the same port.
 
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::process::Process;
 
 pub struct NatsServer {
     port: u16,
-    process: Option<Child>,
+    process: Option<Process>,
 }
 
 impl NatsServer {
+    /// Starts a server on a port it picks itself (`--port -1`): no other
+    /// test's server can take that port between a pick and the start, and
+    /// be taken for this one.
     pub fn start() -> Self {
         let mut server = Self {
-            port: free_port(),
+            port: 0,
             process: None,
         };
-        server.restart();
+        server.spawn("-1");
         server
     }
 
@@ -27,36 +32,35 @@ impl NatsServer {
     /// Kills the server, as a crash would: clients see the connection drop.
     pub fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
+            process.kill();
         }
     }
 
-    /// Starts the server (again) on its port and waits until it accepts
+    /// Starts the server again on its port and waits until it accepts
     /// connections.
     pub fn restart(&mut self) {
         self.stop();
-        let port = self.port.to_string();
-        let spawn = |program: &str| {
-            Command::new(program)
-                .args(["--addr", "127.0.0.1", "--port", &port])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-        };
-        // Debian installs it in /usr/sbin, which not every PATH includes.
-        let process = spawn("nats-server")
-            .or_else(|_| spawn("/usr/sbin/nats-server"))
-            .unwrap_or_else(|error| {
-                panic!("cannot run nats-server ({error}); install it: apt-get install nats-server")
-            });
-        self.process = Some(process);
+        self.spawn(&self.port.to_string());
+    }
 
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    fn spawn(&mut self, port: &str) {
+        // Debian installs it in /usr/sbin, which not every PATH includes.
+        let on_path = Command::new("nats-server").arg("--version").output();
+        let program = match on_path {
+            Ok(_) => "nats-server",
+            Err(_) => "/usr/sbin/nats-server",
+        };
+        let mut command = Command::new(program);
+        command.args(["--addr", "127.0.0.1", "--port", port]);
+        let name = "nats-server (Debian: apt-get install nats-server)";
+        let mut process = Process::spawn(name, command);
+        // "[7] 2026/12/07 23:06:44.658770 [INF] Listening for client
+        // connections on 127.0.0.1:33649"
+        let listening = process.wait_for_line(Duration::from_secs(10), |line| {
+            line.contains("Listening for client connections on ")
+        });
+        self.port = listening.rsplit(':').next().unwrap().parse().unwrap();
+        self.process = Some(process);
     }
 }
 

@@ -84,46 +84,44 @@ const fn post(path: &'static str, body: &'static str) -> Option<Request> {
     })
 }
 
+/// What most rows share: a component of the root build that serves HTTP
+/// (WASI 0.2's export) and imports nothing beyond the platform. Each row
+/// says what differs.
+const HTTP_COMPONENT: Template = Template {
+    name: "",
+    own_workspace: false,
+    serves_http: true,
+    has_service: false,
+    imports: &[],
+    exports: &[INCOMING_HANDLER],
+    copies: &[],
+    bench: None,
+};
+
 /// The templates, in the order the root README lists them.
 pub const TEMPLATES: [Template; 12] = [
     Template {
         name: "http-hello",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
-        imports: &[],
-        exports: &[INCOMING_HANDLER],
-        copies: &[],
         bench: get("/"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-router",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
-        imports: &[],
-        exports: &[INCOMING_HANDLER],
         // Its error answers through axum's `IntoResponse`, so it is its own.
         copies: &[CLIPPY, GITIGNORE, PROFILE],
         bench: get("/api/greet/Ada"),
+        ..HTTP_COMPONENT
     },
     // The WASI 0.3 twins: the same answers as http-hello and http-router.
     Template {
         name: "http-hello-p3",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
-        imports: &[],
         exports: &[HANDLER_P3],
         copies: &[CLIPPY, GITIGNORE, PROFILE],
         bench: get("/"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-router-p3",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
-        imports: &[],
         exports: &[HANDLER_P3],
         // The same routes, errors and tests as its twin: only lib.rs differs.
         copies: &[
@@ -135,14 +133,11 @@ pub const TEMPLATES: [Template; 12] = [
             PROFILE,
         ],
         bench: get("/api/greet/Ada"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "kv-counter",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
         imports: &KEYVALUE,
-        exports: &[INCOMING_HANDLER],
         copies: &[
             ("wit/world.wit", "wit/kv-counter.wit"),
             KEYVALUE_WIT,
@@ -153,14 +148,11 @@ pub const TEMPLATES: [Template; 12] = [
             PROFILE,
         ],
         bench: post("/counters/bench", ""),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-api",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
         imports: &[MESSAGING_CONSUMER, MESSAGING_TYPES],
-        exports: &[INCOMING_HANDLER],
         copies: &[
             ("wit/world.wit", "wit/http-api.wit"),
             MESSAGING_WIT,
@@ -171,12 +163,11 @@ pub const TEMPLATES: [Template; 12] = [
         ],
         // Its benchmark rows are the pair's: it asks task-leet.
         bench: post("/task", r#"{"payload":"Hello World"}"#),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "task-leet",
-        own_workspace: false,
         serves_http: false,
-        has_service: false,
         imports: &[CONFIG, MESSAGING_CONSUMER, MESSAGING_TYPES],
         exports: &[MESSAGING_HANDLER],
         copies: &[
@@ -188,15 +179,11 @@ pub const TEMPLATES: [Template; 12] = [
             GITIGNORE,
             PROFILE,
         ],
-        bench: None,
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-client",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
         imports: &[CONFIG, "wasi:http/outgoing-handler"],
-        exports: &[INCOMING_HANDLER],
         copies: &[
             ("wit/world.wit", "wit/http-client.wit"),
             CONFIG_WIT,
@@ -207,18 +194,15 @@ pub const TEMPLATES: [Template; 12] = [
             PROFILE,
         ],
         bench: get("/"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-files",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
         // What `std::fs` brings: the one template that uses a directory.
         imports: &[
             "wasi:filesystem/preopens@0.2.12",
             "wasi:filesystem/types@0.2.12",
         ],
-        exports: &[INCOMING_HANDLER],
         copies: &[
             ERROR,
             ("src/body.rs", "http-api/src/body.rs"),
@@ -227,12 +211,10 @@ pub const TEMPLATES: [Template; 12] = [
             PROFILE,
         ],
         bench: get("/"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "task-stats",
-        own_workspace: false,
-        serves_http: true,
-        has_service: false,
         imports: &[KEYVALUE[0], KEYVALUE[1], MESSAGING_TYPES],
         exports: &[INCOMING_HANDLER, MESSAGING_HANDLER],
         // Its .gitignore is its own: it also ignores the counts `wash dev`
@@ -248,11 +230,11 @@ pub const TEMPLATES: [Template; 12] = [
             PROFILE,
         ],
         bench: get("/stats"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "service-tcp",
         own_workspace: true,
-        serves_http: true,
         has_service: true,
         // The HTTP front's; the service's own is checked in its tests.
         imports: &[
@@ -262,7 +244,6 @@ pub const TEMPLATES: [Template; 12] = [
             "wasi:sockets/tcp@0.2.12",
             "wasi:sockets/tcp-create-socket@0.2.12",
         ],
-        exports: &[INCOMING_HANDLER],
         // A workspace of two crates keeps its profile in its Cargo.toml
         // (and its service's tokio needs a cfg).
         copies: &[
@@ -280,16 +261,14 @@ pub const TEMPLATES: [Template; 12] = [
             GITIGNORE,
         ],
         bench: post("/line", "Hello World"),
+        ..HTTP_COMPONENT
     },
     Template {
         name: "http-composed",
         own_workspace: true,
-        serves_http: true,
-        has_service: false,
         // The text processor is composed inside: neither imported nor
         // exported.
         imports: &[],
-        exports: &[INCOMING_HANDLER],
         copies: &[
             ("wit/world.wit", "wit/http-composed.wit"),
             WKG_LOCK,
@@ -300,6 +279,7 @@ pub const TEMPLATES: [Template; 12] = [
             GITIGNORE,
         ],
         bench: post("/", "Hello,   composed    world"),
+        ..HTTP_COMPONENT
     },
 ];
 

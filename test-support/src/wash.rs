@@ -114,6 +114,18 @@ pub fn wash_new_from(checkout: Checkout, wash: &Path, template: &str, name: &str
     parent.join(name)
 }
 
+/// A project of its own, made from `template` with [`wash_new`] as `name`,
+/// its `.wash/config.yaml` changed by `edit` (`str::to_string`: as it is),
+/// and its `target/` shared (see [`share_target`]). `wash dev` builds it.
+pub fn edited_wash_project(template: &str, name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let project = wash_new(wash(), template, name);
+    share_target(&project);
+    let config = project.join(".wash/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, edit(&text)).unwrap();
+    project
+}
+
 /// A project made from `template` with `wash new`, built with the README's
 /// build command (offline, from the committed Cargo.lock) and then with
 /// `wash build --skip-fetch`: once per test run, shared by the tests that
@@ -164,6 +176,11 @@ impl WashDev {
     /// A `WASH_DEV` among them is merged with the address this sets.
     pub fn start(project: &Path, nats_url: Option<&str>, vars: &[(&str, &str)]) -> Self {
         Self::start_with(wash(), project, nats_url, vars)
+    }
+
+    /// `wash dev` in `template`'s [`built_project`], as its README runs it.
+    pub fn serving(template: &str) -> Self {
+        Self::start(&built_project(template), None, &[])
     }
 
     /// [`WashDev::start`] with another wash than the judge (the benchmark

@@ -154,6 +154,19 @@ pub fn edited_project(template: &str, edit: impl Fn(&str) -> String) -> tempfile
     project
 }
 
+/// task-leet's own project, its messages over the NATS server at
+/// `nats_url`, with `style:` set to `style` (`None`: no such line, the
+/// default).
+pub fn worker_project(nats_url: &str, style: Option<&str>) -> tempfile::TempDir {
+    edited_project("task-leet", |config| {
+        let config = config.replace("nats://127.0.0.1:4222", nats_url);
+        match style {
+            Some(style) => config.replace("style: basic", &format!("style: {style}")),
+            None => config.replace("style: basic", ""),
+        }
+    })
+}
+
 /// The files of the folder `from` (not its subfolders) into a new `to`.
 fn copy_files(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

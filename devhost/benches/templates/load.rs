@@ -149,7 +149,7 @@ fn start(row: &Row) -> (Started, String) {
         Host::WasmtimeServe => {
             let mut command = Command::new("wasmtime");
             command.args(["serve", "-Scli", "--addr", &address]);
-            command.args(&row.host_args).arg(&row.files[0]);
+            command.args(&row.host_args).arg(&row.file);
             let mut wasmtime = Process::spawn("wasmtime serve", command);
             wasmtime.wait_for_line(Duration::from_secs(60), |line| {
                 line.starts_with("Serving HTTP on")
@@ -301,32 +301,21 @@ fn wrk(row: &Row, base: &str, cpu: Option<&str>, flags: &[&str], seconds: u64) -
         .split(' ')
         .map(|n| n.parse().unwrap())
         .collect();
-    let &[
-        requests,
-        micros,
-        p50,
-        p99,
-        connect,
-        read,
-        write,
-        status,
-        timeout,
-    ] = numbers.as_slice()
-    else {
-        panic!(
-            "unexpected RESULT line from wrk on {}:\n{stdout}",
-            row.label
-        );
-    };
+    assert_eq!(
+        numbers.len(),
+        9,
+        "wrk's RESULT line on {}:\n{stdout}",
+        row.label
+    );
     Wrk {
-        requests,
-        micros,
-        p50,
-        p99,
-        connect,
-        read,
-        write,
-        status,
-        timeout,
+        requests: numbers[0],
+        micros: numbers[1],
+        p50: numbers[2],
+        p99: numbers[3],
+        connect: numbers[4],
+        read: numbers[5],
+        write: numbers[6],
+        status: numbers[7],
+        timeout: numbers[8],
     }
 }

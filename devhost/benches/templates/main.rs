@@ -1,4 +1,4 @@
-//! `scripts/bench`: the size, cold start, throughput and latency of every
+//! `scripts/bench`: the cold start, throughput and latency of every
 //! template under devhost, next to a floor (the least a wasi:http handler
 //! can do) measured in the same run, written to BENCHMARKS.md. The rows
 //! are the table of templates' benchmark requests (test-support).
@@ -23,9 +23,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use load::{Request, Run};
-use test_support::workspace::{
-    build_components, built_service, cargo_build, edited_project, scratch_project,
-};
+use test_support::workspace::{build_components, cargo_build, edited_project, scratch_project};
 use test_support::{NatsServer, TEMPLATES, built_component, workspace_root};
 
 /// Benchmark the templates under devhost and write BENCHMARKS.md.
@@ -78,14 +76,13 @@ pub struct Row {
     /// project (or file) and the address.
     pub project: PathBuf,
     pub host_args: Vec<String>,
-    /// The built files it runs (for the size column).
-    pub files: Vec<PathBuf>,
+    /// The component it serves (what `wasmtime serve` runs).
+    pub file: PathBuf,
     pub request: Request,
 }
 
 /// What a row measured.
 pub struct Measured {
-    pub sizes: Vec<u64>,
     /// Median and minimum, in milliseconds (devhost's rows only).
     pub cold_start: Option<(f64, f64)>,
     /// Pinned: one run per round (two per round for the floor: first and
@@ -111,20 +108,24 @@ fn main() {
     let rows = rows(&mut projects, &upstream_address, &nats.url());
     let path = workspace_root().join(&args.output);
     if args.overload_only {
-        let overloaded = overload(&rows, &args);
-        report::write_overload(&path, &args, &rows, &overloaded);
-        eprintln!(
-            "bench: wrote {} in {:.0?}",
-            path.display(),
-            started.elapsed()
-        );
-        return;
+        report::write_overload(&path, &args, &rows, &overload(&rows, &args));
+    } else {
+        let measured = measure(&rows, &args);
+        report::write(&path, &args, &rows, &measured, &overload(&rows, &args));
     }
+    eprintln!(
+        "bench: wrote {} in {:.0?}",
+        path.display(),
+        started.elapsed()
+    );
+}
 
+/// Each row's cold start, then its throughput, pinned and unpinned, in
+/// every round.
+fn measure(rows: &[Row], args: &Args) -> Vec<Measured> {
     let mut measured: Vec<Measured> = rows
         .iter()
         .map(|row| Measured {
-            sizes: row.files.iter().map(file_size).collect(),
             cold_start: (row.host == Host::Devhost).then(|| load::cold_start(row, args.cold_runs)),
             runs: Vec::new(),
             unpinned: Vec::new(),
@@ -146,32 +147,26 @@ fn main() {
             measured[index].unpinned.push(unpinned);
         }
     }
-    let overloaded = overload(&rows, &args);
-    report::write(&path, &args, &rows, &measured, &overloaded);
-    eprintln!(
-        "bench: wrote {} in {:.0?}",
-        path.display(),
-        started.elapsed()
-    );
+    measured
 }
 
 /// The floor (the first of `projects`), then a devhost row for every
 /// template with a benchmark request in the table, in its order.
 fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -> Vec<Row> {
-    let devhost_row = |label, project: PathBuf, files, request| Row {
+    let devhost_row = |label, project: PathBuf, file, request| Row {
         label,
         host: Host::Devhost,
         project,
         host_args: Vec::new(),
-        files,
+        file,
         request,
     };
     let floor = projects[0].path().to_path_buf();
-    let floor_files = vec![built_component("bench-floor")];
+    let floor_file = built_component("bench-floor");
     let mut rows = vec![devhost_row(
         "floor",
         floor,
-        floor_files,
+        floor_file,
         Request::new("GET", "/", ""),
     )];
     for template in &TEMPLATES {
@@ -179,20 +174,16 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
             continue;
         };
         let request = Request::new(request.method, request.path, request.body);
-        let mut files = vec![built_component(template.name)];
-        if template.has_service {
-            files.push(built_service(template.name));
-        }
+        let file = built_component(template.name);
         if template.name == "http-api" {
             // The pair: http-api asks task-leet, both in the root project,
             // linked in one host or over NATS.
-            files.push(built_component("task-leet"));
             let over_nats = Row {
                 label: "http-api + task-leet over NATS",
                 host_args: vec!["--nats-url".into(), nats_url.into()],
-                ..devhost_row("", workspace_root(), files.clone(), request.clone())
+                ..devhost_row("", workspace_root(), file.clone(), request.clone())
             };
-            let pair = devhost_row("http-api + task-leet", workspace_root(), files, request);
+            let pair = devhost_row("http-api + task-leet", workspace_root(), file, request);
             rows.extend([pair, over_nats]);
             continue;
         }
@@ -210,7 +201,7 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
                 path
             }
         };
-        rows.push(devhost_row(template.name, project, files, request));
+        rows.push(devhost_row(template.name, project, file, request));
     }
     // The HTTP templates served by one .wasm file, under the hosts a user
     // would run instead, where they are installed: what devhost costs
@@ -235,13 +226,13 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
         let Some(at) = rows.iter().position(|row| row.label == template) else {
             continue;
         };
-        let (label, files, request) = (rows[at].label, &rows[at].files, &rows[at].request);
+        let (label, file, request) = (rows[at].label, &rows[at].file, &rows[at].request);
         let other_host = |host, project: PathBuf| Row {
             label,
             host,
             project,
             host_args: Vec::new(),
-            files: files.clone(),
+            file: file.clone(),
             request: request.clone(),
         };
         let mut others = Vec::new();
@@ -329,8 +320,4 @@ fn overload(rows: &[Row], args: &Args) -> Vec<(usize, load::Overloaded)> {
 fn floor_project() -> tempfile::TempDir {
     let floor = built_component("bench-floor");
     scratch_project(&format!("build:\n  component_path: {}\n", floor.display()))
-}
-
-fn file_size(file: &PathBuf) -> u64 {
-    std::fs::metadata(file).unwrap().len()
 }

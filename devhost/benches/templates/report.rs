@@ -32,8 +32,7 @@ pub fn write(
     out += "- task-stats: `GET /stats` lists the counts in the key-value store (empty: no \
             events reach it during the run); its host is connected to the run's nats-server.\n";
     out += "- service-tcp: each `POST /line` opens a TCP connection from the front to the \
-            service, running in the same host, and exchanges one line; the size is the front's \
-            and the service's.\n";
+            service, running in the same host, and exchanges one line.\n";
     out += "\n";
     out += &what_the_figures_mean();
     out += &overload_section(args, rows, overloaded);
@@ -246,12 +245,12 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
     let floor = median(&floor_runs);
     let mut out = String::from(
         "## Results\n\n\
-         | row | host | request | size (B) | cold start median / min (ms) | pinned: requests/s (median, min-max) | ratio to floor (median, range) | pinned: p50 / p99 (ms) | unpinned: requests/s (median, min-max) | unpinned: p50 / p99 (ms) |\n\
-         |---|---|---|--:|--:|--:|--:|--:|--:|--:|\n",
+         Each template's size is in the [table of templates](README.md#the-templates).\n\n\
+         | row | host | request | cold start median / min (ms) | pinned: requests/s (median, min-max) | ratio to floor (median, range) | pinned: p50 / p99 (ms) | unpinned: requests/s (median, min-max) | unpinned: p50 / p99 (ms) |\n\
+         |---|---|---|--:|--:|--:|--:|--:|--:|\n",
     );
     for (row, measured) in rows.iter().zip(measured) {
         let rps = requests_per_sec(&measured.runs);
-        let sizes: Vec<String> = measured.sizes.iter().map(|&size| thousands(size)).collect();
         let cold = match measured.cold_start {
             Some((median, min)) => format!("{median:.0} / {min:.0}"),
             None => "–".into(),
@@ -266,11 +265,10 @@ fn table(rows: &[Row], measured: &[Measured]) -> String {
         let host = host_name(row);
         let _ = writeln!(
             out,
-            "| {} | {host} | `{} {}` | {} | {cold} | {} | {ratio} | {} | {} | {} |",
+            "| {} | {host} | `{} {}` | {cold} | {} | {ratio} | {} | {} | {} |",
             row.label,
             row.request.method,
             row.request.path,
-            sizes.join(" + "),
             rate(&measured.runs),
             latency(&measured.runs),
             rate(&measured.unpinned),

@@ -3,7 +3,6 @@
 //! in `limits.rs`.)
 
 use std::process::Output;
-use std::time::Duration;
 
 use test_support::devhost_process::{command, devhost_command};
 use test_support::workspace::{build_components, scratch_project};
@@ -22,7 +21,7 @@ fn fails_with(output: Output, expected: &str) {
 #[tokio::test]
 async fn serves_the_root_project_and_logs_each_request() {
     build_components();
-    let host = DevhostProcess::start(&workspace_root(), &[]);
+    let mut host = DevhostProcess::start(&workspace_root(), &[]);
     let answer = host.post_task(r#"{"payload":"Hello World"}"#).await;
     assert_eq!(answer.body, "H3110 W0r1d");
     let output = host.output();
@@ -31,11 +30,7 @@ async fn serves_the_root_project_and_logs_each_request() {
         "{output}"
     );
     // The line is written as the answer leaves, so it may come just after.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !host.output().contains("\nPOST /task 200 ") {
-        assert!(std::time::Instant::now() < deadline, "{}", host.output());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    host.wait_for_line(|line| line.starts_with("POST /task 200 "));
 }
 
 fn run_without_build(project: &std::path::Path) -> Output {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::{built_project, edited_wash_project};
 use test_support::workspace::edited_project;
 use test_support::{DevhostProcess, NatsServer, WashDev};
 
@@ -133,16 +133,8 @@ async fn wash_workers_that_broadcast_each_handle_every_task() {
 
 #[tokio::test]
 async fn without_a_group_devhost_and_wash_derive_the_same_default() {
-    let wash = wash();
     // A project whose config names no group, for each host.
-    let wash_project = wash_new(wash, "task-leet", "task-leet-no-group");
-    share_target(&wash_project);
-    let config = wash_project.join(".wash/config.yaml");
-    std::fs::write(
-        &config,
-        no_group(&std::fs::read_to_string(&config).unwrap()),
-    )
-    .unwrap();
+    let wash_project = edited_wash_project("task-leet", "task-leet-no-group", no_group);
     let devhost_project = edited_project("task-leet", no_group);
 
     let nats = NatsServer::start();

@@ -10,7 +10,7 @@ use devhost::config::ProjectConfig;
 use test_support::devhost_process::command;
 use test_support::nats_server::free_port;
 use test_support::process::Process;
-use test_support::workspace::edited_project;
+use test_support::workspace::worker_project;
 use test_support::{Answer, DevhostProcess, NatsServer, start_host_with, workspace_root};
 
 const HELLO: &str = r#"{"payload":"Hello World"}"#;
@@ -114,19 +114,6 @@ fn assert_clean_failure(answer: &Answer) {
     assert!(error.starts_with("worker leet did not answer: "), "{error}");
 }
 
-/// Polls `host`'s stderr until it contains `text`.
-async fn wait_for_log(host: &DevhostProcess, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !host.output().contains(text) {
-        assert!(
-            Instant::now() < deadline,
-            "no {text:?} in:\n{}",
-            host.output()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
     let mut nats = NatsServer::start();
@@ -136,8 +123,8 @@ async fn hosts_fail_cleanly_while_nats_is_away_and_reconnect_when_it_is_back() {
 
     nats.stop();
     let lost = format!("devhost: lost NATS at {}; reconnecting", nats.url());
-    wait_for_log(&api, &lost).await;
-    wait_for_log(&worker, &lost).await;
+    api.wait_for_line(|line| line.contains(&lost));
+    worker.wait_for_line(|line| line.contains(&lost));
     let answer = api.post_task(HELLO).await;
     assert_clean_failure(&answer);
     assert_eq!(
@@ -185,20 +172,13 @@ fn an_unreachable_nats_server_is_a_clear_error_exit_at_start() {
     );
 }
 
-/// task-leet's own config, with `dev.data_nats_url` set to `url`.
-fn worker_project(url: &str) -> tempfile::TempDir {
-    edited_project("task-leet", |config| {
-        config.replace("nats://127.0.0.1:4222", url)
-    })
-}
-
 #[tokio::test]
 async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     let nats = NatsServer::start();
     let api = DevhostProcess::crate_over_nats("http-api", &nats.url());
 
     // The config's URL alone: the worker joins the same server.
-    let live = worker_project(&nats.url());
+    let live = worker_project(&nats.url(), Some("basic"));
     let worker = DevhostProcess::start(live.path(), &[]);
     assert_eq!(api.post_task(HELLO).await.body, "H3110 W0r1d");
     drop(worker);
@@ -206,7 +186,7 @@ async fn dev_data_nats_url_is_used_and_the_flag_wins_over_it() {
     // A config URL where nothing listens: without the flag devhost exits
     // naming that URL; with it, the flag's server is used.
     let dead_url = format!("nats://127.0.0.1:{}", free_port());
-    let dead = worker_project(&dead_url);
+    let dead = worker_project(&dead_url, Some("basic"));
     assert!(failed_start(dead.path(), &[]).contains(&dead_url));
     let _worker = DevhostProcess::start(dead.path(), &["--nats-url", &nats.url()]);
     let answer = api.post_task(HELLO).await;

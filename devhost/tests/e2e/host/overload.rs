@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 
 use tempfile::TempDir;
 
-use test_support::workspace::build_components;
+use test_support::workspace::{build_components, scratch_project};
 use test_support::{Client, DevhostProcess, built_component, workspace_root};
 
 /// At least this many connections at once, each sending its requests one
@@ -117,13 +117,11 @@ fn devhost(extra_args: &[&str]) -> DevhostProcess {
 /// Starts devhost on one template's component from the root build, with
 /// `extra_args`; the project folder lives as long as the host.
 fn devhost_serving(template: &str, extra_args: &[&str]) -> (DevhostProcess, TempDir) {
-    let project = tempfile::tempdir().unwrap();
-    let config = format!(
+    let component = built_component(template);
+    let project = scratch_project(&format!(
         "build:\n  component_path: {}\n",
-        built_component(template).display()
-    );
-    std::fs::create_dir(project.path().join(".wash")).unwrap();
-    std::fs::write(project.path().join(".wash/config.yaml"), config).unwrap();
+        component.display()
+    ));
     (DevhostProcess::start(project.path(), extra_args), project)
 }
 

@@ -295,44 +295,28 @@ fn http_workloads_have_their_service_and_the_worker_none() {
         name, serves_http, ..
     } in &TEMPLATES
     {
+        let place = format!("{name}/manifests/workloaddeployment.yaml");
         let documents = manifest(name);
         let services = of_kind(&documents, "Service");
         let deployment = deployment(name);
         let service_ref = &deployment["spec"]["kubernetes"]["service"]["name"];
         if !serves_http {
-            assert!(
-                services.is_empty(),
-                "{name}/manifests/workloaddeployment.yaml"
-            );
-            assert!(
-                service_ref.is_null(),
-                "{name}/manifests/workloaddeployment.yaml"
-            );
+            assert!(services.is_empty() && service_ref.is_null(), "{place}");
             continue;
         }
-        assert_eq!(
-            services.len(),
-            1,
-            "{name}/manifests/workloaddeployment.yaml"
-        );
+        assert_eq!(services.len(), 1, "{place}");
         let service = services[0];
-        assert_eq!(service["apiVersion"], "v1");
-        assert_eq!(service["metadata"]["name"], name);
-        assert_eq!(
-            service_ref, name,
-            "{name}/manifests/workloaddeployment.yaml"
-        );
+        assert_eq!(service["apiVersion"], "v1", "{place}");
+        assert_eq!(service["metadata"]["name"], name, "{place}");
+        assert_eq!(service_ref, name, "{place}");
         // The operator manages the endpoints; a selector would have
         // Kubernetes manage them too.
-        assert!(
-            service["spec"]["selector"].is_null(),
-            "{name}/manifests/workloaddeployment.yaml"
-        );
+        assert!(service["spec"]["selector"].is_null(), "{place}");
         let ports = service["spec"]["ports"].as_array().unwrap();
-        assert_eq!(ports.len(), 1, "{name}/manifests/workloaddeployment.yaml");
-        assert_eq!(ports[0]["name"], "http");
-        assert_eq!(ports[0]["protocol"], "TCP");
-        assert_eq!(ports[0]["port"], 80);
+        assert_eq!(ports.len(), 1, "{place}");
+        assert_eq!(ports[0]["name"], "http", "{place}");
+        assert_eq!(ports[0]["protocol"], "TCP", "{place}");
+        assert_eq!(ports[0]["port"], 80, "{place}");
         // Requests through the Service carry its name as their Host header.
         let http = deployment["spec"]["template"]["spec"]["hostInterfaces"]
             .as_array()
@@ -340,10 +324,7 @@ fn http_workloads_have_their_service_and_the_worker_none() {
             .iter()
             .find(|entry| entry["package"] == "http")
             .unwrap();
-        assert_eq!(
-            http["config"]["host"], name,
-            "{name}/manifests/workloaddeployment.yaml"
-        );
+        assert_eq!(http["config"]["host"], name, "{place}");
     }
 }
 

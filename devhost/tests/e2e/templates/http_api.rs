@@ -40,7 +40,16 @@ const WASH_IN_PROCESS_NO_WORKER: NoWorker = NoWorker {
     error: "worker nobody did not answer: request timed out after 5000ms",
 };
 
-async fn contract(client: &Client, no_worker: NoWorker) {
+/// Everything http-api answers, with a host's answer for a worker nobody
+/// subscribes to.
+async fn answers_every_request(client: &Client, no_worker: NoWorker) {
+    tasks_get_the_workers_reply(client).await;
+    bad_requests_get_json_errors(client).await;
+    a_task_for_no_worker_fails(client, no_worker).await;
+    serves_the_page_and_head_alike(client).await;
+}
+
+async fn tasks_get_the_workers_reply(client: &Client) {
     for (body, reply) in [
         (
             r#"{"worker":"task-leet","payload":"Hello World"}"#,
@@ -63,8 +72,10 @@ async fn contract(client: &Client, no_worker: NoWorker) {
         );
         assert_eq!(answer.body, reply, "{body}");
     }
+}
 
-    // Each kind of refusal once; the finer cases are unit tests in task.rs.
+/// Each kind of refusal once; the finer cases are unit tests in task.rs.
+async fn bad_requests_get_json_errors(client: &Client) {
     for body in [
         "garbage",
         "{}",
@@ -80,19 +91,7 @@ async fn contract(client: &Client, no_worker: NoWorker) {
     let answer = client.post_json("/task", &too_large).await;
     assert_eq!(answer.status, 413);
     answer.json_error();
-
-    // Nobody subscribes: a 502 comes at once, not after the 5 s reply
-    // timeout (which makes it a 504). Not a speed check.
-    let started = Instant::now();
-    let answer = client
-        .post_json("/task", r#"{"worker":"nobody","payload":"x"}"#)
-        .await;
-    assert_eq!(answer.status, no_worker.status);
-    assert_eq!(answer.json_error(), no_worker.error);
-    if no_worker.status == 502 {
-        assert!(started.elapsed() < Duration::from_millis(2500));
-    }
-
+    chunked_body_over_the_limit(client.base()).await;
     for (method, path, allow) in [
         (Method::GET, "/task", "POST"),
         (Method::POST, "/", "GET, HEAD"),
@@ -106,13 +105,24 @@ async fn contract(client: &Client, no_worker: NoWorker) {
     let answer = client.post_json("/tasks", r#"{"payload":"x"}"#).await;
     assert_eq!(answer.status, 404);
     answer.json_error();
+}
 
-    page_and_head(client).await;
-    chunked_body_over_the_limit(client.base()).await;
+/// Nobody subscribes: where the host knows it, a 502 comes at once, not
+/// after the 5 s reply timeout (which makes it a 504). Not a speed check.
+async fn a_task_for_no_worker_fails(client: &Client, no_worker: NoWorker) {
+    let started = Instant::now();
+    let answer = client
+        .post_json("/task", r#"{"worker":"nobody","payload":"x"}"#)
+        .await;
+    assert_eq!(answer.status, no_worker.status);
+    assert_eq!(answer.json_error(), no_worker.error);
+    if no_worker.status == 502 {
+        assert!(started.elapsed() < Duration::from_millis(2500));
+    }
 }
 
 /// `GET /` is the page; `HEAD /` has the same headers and no body.
-async fn page_and_head(client: &Client) {
+async fn serves_the_page_and_head_alike(client: &Client) {
     let get = client.get("/").await;
     assert_eq!(get.status, 200);
     assert_eq!(get.header("content-type"), Some("text/html; charset=utf-8"));
@@ -154,16 +164,35 @@ async fn chunked_body_over_the_limit(base: &str) {
 }
 
 #[tokio::test]
-async fn under_devhost() {
+async fn tasks_get_the_workers_reply_under_devhost() {
     let host = start_host(".").await;
     assert_eq!(host.http_component(), Some("http-api"));
-    contract(&Client::new(&host), DEVHOST_NO_WORKER).await;
+    tasks_get_the_workers_reply(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_wash() {
+async fn bad_requests_get_json_errors_under_devhost() {
+    let host = start_host(".").await;
+    bad_requests_get_json_errors(&Client::new(&host)).await;
+}
+
+#[tokio::test]
+async fn a_task_for_no_worker_fails_at_once_under_devhost() {
+    let host = start_host(".").await;
+    a_task_for_no_worker_fails(&Client::new(&host), DEVHOST_NO_WORKER).await;
+}
+
+#[tokio::test]
+async fn serves_the_page_and_head_alike_under_devhost() {
+    let host = start_host(".").await;
+    serves_the_page_and_head_alike(&Client::new(&host)).await;
+}
+
+/// One pair of `wash dev` hosts for all of it: each takes seconds to start.
+#[tokio::test]
+async fn answers_every_request_with_the_worker_on_another_wash_host() {
     let pair = WashPair::start();
-    contract(&pair.api.client(), WASH_NATS_NO_WORKER).await;
+    answers_every_request(&pair.api.client(), WASH_NATS_NO_WORKER).await;
     // The worker's host serves no HTTP: wash answers 404 with no body.
     let answer = pair.worker.client().get("/").await;
     assert_eq!((answer.status, answer.body.as_str()), (404, ""));
@@ -177,7 +206,7 @@ async fn under_wash() {
 async fn one_wash_dev_at_the_root_serves_the_pair() {
     let root = root_project();
     let wash = WashDev::start(&root, None, &[]);
-    contract(&wash.client(), WASH_IN_PROCESS_NO_WORKER).await;
+    answers_every_request(&wash.client(), WASH_IN_PROCESS_NO_WORKER).await;
     readme::check(&root.join("README.md"), &wash.url, readme::Host::Wash).await;
 }
 
@@ -218,19 +247,19 @@ async fn one_wash_dev_hands_a_worker_without_subscriptions_every_subject() {
 
 /// The root README's examples are the pair's, as the root dev loop serves it.
 #[tokio::test]
-async fn root_readme_under_devhost() {
+async fn root_readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("README.md", ".").await;
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-api/README.md", ".").await;
 }
 
 /// The root README's, http-api's and task-leet's, against the pair of
 /// `wash dev` hosts, each README from its `wash new` project.
 #[tokio::test]
-async fn readmes_under_two_wash_hosts_over_nats() {
+async fn readme_examples_print_what_they_show_under_two_wash_hosts() {
     let pair = WashPair::start();
     // Both projects were made and built for the pair.
     let project = |template| built_project(template).join("README.md");

@@ -1,4 +1,4 @@
-//! http-client's contract over HTTP, under devhost and under wash: its
+//! http-client over HTTP, under devhost and under wash: its
 //! upstream (a small server of the test's own, on loopback) answering,
 //! failing or not there, the config naming it or not, the host allowing it
 //! or not; the token from its Secret-style source sent upstream, and
@@ -8,7 +8,7 @@
 use reqwest::Method;
 use test_support::readme;
 use test_support::upstream::{Answer, Upstream};
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::{built_project, edited_wash_project};
 use test_support::workspace::edited_project;
 use test_support::{Client, DevhostProcess, WashDev, start_host, start_host_in, workspace_root};
 
@@ -165,27 +165,45 @@ fn without_upstream_url(config: &str) -> String {
     config.replace("upstream_url:", "another_setting:")
 }
 
+/// http-client's own project, calling `url` and allowing `allowed`.
+fn project_calling(url: &str, allowed: &str) -> tempfile::TempDir {
+    edited_project("http-client", |config| {
+        let config = config.replace(&format!("http://{CONFIGURED}/"), url);
+        config.replace(&format!("- {CONFIGURED}"), &format!("- {allowed}"))
+    })
+}
+
 #[tokio::test]
-async fn under_devhost() {
+async fn answers_for_each_way_the_upstream_call_goes_under_devhost() {
     let upstreams = Upstreams::start();
     for case in cases(&upstreams) {
-        let project = edited_project("http-client", |config| {
-            let config = config.replace(&format!("http://{CONFIGURED}/"), &case.url);
-            config.replace(&format!("- {CONFIGURED}"), &format!("- {}", case.allowed))
-        });
+        let project = project_calling(&case.url, &case.allowed);
         let host = start_host_in(project.path()).await;
-        let client = Client::new(&host);
-        check(&client, &case).await;
-        routes(&client).await;
+        check(&Client::new(&host), &case).await;
     }
+}
 
+#[tokio::test]
+async fn other_methods_and_paths_are_refused_under_devhost() {
+    let upstream = Upstream::start(Answer::Greeting);
+    let project = project_calling(&format!("http://{}/", upstream.address), &upstream.address);
+    let host = start_host_in(project.path()).await;
+    routes(&Client::new(&host)).await;
+}
+
+#[tokio::test]
+async fn without_an_upstream_url_it_answers_503_under_devhost() {
     let project = edited_project("http-client", without_upstream_url);
     let host = start_host_in(project.path()).await;
     let answer = Client::new(&host).get("/").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json_error(), NOT_CONFIGURED);
+}
 
-    let greeting = &upstreams.greeting.address;
+#[tokio::test]
+async fn without_allowed_hosts_devhost_allows_no_host() {
+    let upstream = Upstream::start(Answer::Greeting);
+    let greeting = &upstream.address;
     let project = edited_project("http-client", |config| {
         without_allowed_hosts(config, greeting)
     });
@@ -198,9 +216,10 @@ async fn under_devhost() {
     );
 }
 
+/// Under each, other methods and paths are refused too: a `wash dev` takes
+/// seconds to start.
 #[tokio::test]
-async fn under_wash() {
-    let wash = wash();
+async fn answers_for_each_way_the_upstream_call_goes_under_wash() {
     let project = built_project("http-client");
     let upstreams = Upstreams::start();
     for case in cases(&upstreams) {
@@ -209,8 +228,12 @@ async fn under_wash() {
         check(&host.client(), &case).await;
         routes(&host.client()).await;
     }
+}
 
-    // The token reaches the upstream as devhost sends it.
+/// The token reaches the upstream as devhost sends it.
+#[tokio::test]
+async fn the_token_goes_upstream_under_wash() {
+    let project = built_project("http-client");
     let upstream = Upstream::start(Answer::Authorization);
     let url = format!("http://{}/", upstream.address);
     let wash_vars = wash_vars(&url, &upstream.address);
@@ -220,29 +243,34 @@ async fn under_wash() {
         (answer.status, answer.body),
         (200, format!("Bearer {TOKEN}"))
     );
+}
 
-    // wash's variables can add a key but not remove one: a project of its own.
-    let project = wash_new(wash, "http-client", "http-client-unconfigured");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, without_upstream_url(&text)).unwrap();
+/// wash's variables can add a key but not remove one: a project of its own.
+#[tokio::test]
+async fn without_an_upstream_url_or_a_token_it_answers_503_under_wash() {
+    let project = edited_wash_project(
+        "http-client",
+        "http-client-unconfigured",
+        without_upstream_url,
+    );
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json_error(), NOT_CONFIGURED);
-    std::fs::write(&config, without_token(&text)).unwrap();
+    let project = edited_wash_project("http-client", "http-client-tokenless", without_token);
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!((answer.status, answer.json_error()), (503, NO_TOKEN.into()));
+}
 
-    // Where devhost allows no host, wash dev allows every one.
-    let project = wash_new(wash, "http-client", "http-client-no-allowed-hosts");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let greeting = &upstreams.greeting.address;
-    std::fs::write(&config, without_allowed_hosts(&text, greeting)).unwrap();
+/// Where devhost allows no host, wash dev allows every one.
+#[tokio::test]
+async fn without_allowed_hosts_wash_allows_every_host() {
+    let upstream = Upstream::start(Answer::Greeting);
+    let greeting = &upstream.address;
+    let project = edited_wash_project("http-client", "http-client-no-allowed-hosts", |config| {
+        without_allowed_hosts(config, greeting)
+    });
     let host = WashDev::start(&project, None, &[]);
     let answer = host.client().get("/").await;
     assert_eq!(
@@ -287,7 +315,7 @@ async fn the_token_goes_upstream_and_nowhere_else_under_devhost() {
 
 /// Its examples call http-hello, as its README suggests.
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     let upstream = start_host("http-hello").await;
     let address = upstream.local_addr().to_string();
     let project = edited_project("http-client", |config| {
@@ -300,7 +328,7 @@ async fn readme_under_devhost() {
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     let hello = built_project("http-hello");
     let client = built_project("http-client");
     let upstream = WashDev::start(&hello, None, &[]);

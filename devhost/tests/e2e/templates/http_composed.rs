@@ -9,7 +9,6 @@ use serde_json::json;
 
 use test_support::readme;
 use test_support::surface::{platform, surface_of};
-use test_support::wash::built_project;
 use test_support::workspace::edited_project;
 use test_support::{
     Client, WashDev, WasmtimeServe, built_component, start_host_in, workspace_root,
@@ -51,9 +50,9 @@ fn composition_joins_the_import_to_the_export() {
     assert!(exports[0].starts_with("wasi:http/incoming-handler@0.2."));
 }
 
-/// The contract, over HTTP: cleaned text and its word count, and a clear
-/// error for everything else.
-async fn serves_text(client: &Client) {
+/// Over HTTP: posted text comes back cleaned, with its word count, and
+/// everything else gets a clear error.
+async fn cleans_text_and_counts_words(client: &Client) {
     let answer = client.post("/", "  Hello,\t composed \n\n world  ").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let expected = json!({"text": "Hello, composed world", "words": 3});
@@ -81,33 +80,31 @@ async fn serves_text(client: &Client) {
 }
 
 #[tokio::test]
-async fn http_composed_under_devhost() {
+async fn cleans_text_and_counts_words_under_devhost() {
     let project = edited_project("http-composed", str::to_string);
     let host = start_host_in(project.path()).await;
-    serves_text(&Client::new(&host)).await;
+    cleans_text_and_counts_words(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn http_composed_under_wash() {
-    let project = built_project("http-composed");
-    let wash = WashDev::start(&project, None, &[]);
-    serves_text(&wash.client()).await;
+async fn cleans_text_and_counts_words_under_wash() {
+    cleans_text_and_counts_words(&WashDev::serving("http-composed").client()).await;
 }
 
 /// The composed file on a host that knows nothing of wasmCloud: wasmtime's
 /// own `serve`.
 #[tokio::test]
-async fn http_composed_under_wasmtime_serve() {
+async fn cleans_text_and_counts_words_under_wasmtime_serve() {
     let wasmtime = WasmtimeServe::start(&built_component("http-composed"), &[]);
-    serves_text(&wasmtime.client()).await;
+    cleans_text_and_counts_words(&wasmtime.client()).await;
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-composed/README.md", "http-composed").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("http-composed").await;
 }

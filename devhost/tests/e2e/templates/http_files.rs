@@ -1,4 +1,4 @@
-//! http-files' contract over HTTP, under devhost and under wash: each host
+//! http-files over HTTP, under devhost and under wash: each host
 //! mounts a directory of the test's own at `/files`, as the template's
 //! `dev.volumes` mounts its `files/`. Names that would lead out of it, a
 //! link planted in it that leads out, a body over the limit, writes racing
@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use tempfile::TempDir;
 use test_support::readme;
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::edited_wash_project;
 use test_support::workspace::edited_project;
 use test_support::{Client, DevhostProcess, WashDev, workspace_root};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,7 +37,18 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-async fn contract(client: &Client, files: &Path) {
+/// Everything http-files does, in the mounted folder `files`.
+async fn serves_files(client: &Client, files: &Path) {
+    lists_reads_writes_and_deletes(client, files).await;
+    refuses_names_that_would_leave_the_folder(client, files).await;
+    a_body_over_the_limit_writes_nothing(client, files).await;
+    writes_are_atomic(client, files).await;
+    listings_race_writes(client, files).await;
+}
+
+/// The listing and each file; a file created, replaced and deleted; 405 for
+/// another method.
+async fn lists_reads_writes_and_deletes(client: &Client, files: &Path) {
     let listing = client.get("/").await;
     assert_eq!(listing.status, 200);
     let hello = json!({ "name": "hello.txt", "size": HELLO.len() });
@@ -66,10 +77,19 @@ async fn contract(client: &Client, files: &Path) {
         assert_eq!(gone.status, 404);
         assert_eq!(gone.json_error(), "no file named notes.txt");
     }
+    for (path, allow) in [("/", "GET"), ("/hello.txt", "GET, PUT, DELETE")] {
+        let answer = client.send(Method::POST, path, None, "").await;
+        assert_eq!(answer.status, 405, "{path}");
+        assert_eq!(answer.header("allow"), Some(allow), "{path}");
+        assert_eq!(answer.json_error(), "method not allowed");
+    }
+}
 
-    // Checked before any filesystem call: nothing here reaches one. (An
-    // encoded `..` alone, `/%2E%2E`, is in the README's curl lines: this
-    // client, as the URL standard says, sends it as `/`.)
+/// A name is checked before any filesystem call: nothing here reaches one.
+/// (An encoded `..` alone, `/%2E%2E`, is in the README's curl lines: this
+/// client, as the URL standard says, sends it as `/`.) And a link planted
+/// in the folder that leads out of it is not followed.
+async fn refuses_names_that_would_leave_the_folder(client: &Client, files: &Path) {
     let long = format!("/{}", "a".repeat(65));
     for path in [
         "/..%2F..%2Fetc%2Fpasswd",
@@ -86,14 +106,6 @@ async fn contract(client: &Client, files: &Path) {
             assert_eq!(answer.json_error(), NAME_RULE, "{method} {path}");
         }
     }
-    for (path, allow) in [("/", "GET"), ("/hello.txt", "GET, PUT, DELETE")] {
-        let answer = client.send(Method::POST, path, None, "").await;
-        assert_eq!(answer.status, 405, "{path}");
-        assert_eq!(answer.header("allow"), Some(allow), "{path}");
-        assert_eq!(answer.json_error(), "method not allowed");
-    }
-
-    // A link out of the directory: the host will not follow it.
     let outside = TempDir::new().unwrap();
     std::fs::write(outside.path().join("secret.txt"), "outside").unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), files.join("out.txt")).unwrap();
@@ -101,16 +113,15 @@ async fn contract(client: &Client, files: &Path) {
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert!(!answer.body.contains("outside"), "{}", answer.body);
     std::fs::remove_file(files.join("out.txt")).unwrap();
+}
 
-    // Over the limit: 413, and nothing written, not even a temporary file.
+/// 413, and nothing written, not even a temporary file.
+async fn a_body_over_the_limit_writes_nothing(client: &Client, files: &Path) {
     let response = put_announced_over_the_limit(client.base()).await;
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     let error = r#"{"error":"the request body is over 1 MiB"}"#;
     assert!(response.contains(error), "{response}");
     assert_eq!(names_in(files), ["hello.txt"]);
-
-    writes_are_atomic(client, files).await;
-    listings_race_writes(client, files).await;
 }
 
 /// A PUT whose announced length is over 1 MiB, its head alone: the
@@ -197,12 +208,35 @@ async fn listings_race_writes(client: &Client, files: &Path) {
 }
 
 #[tokio::test]
-async fn under_devhost() {
+async fn lists_reads_writes_and_deletes_under_devhost() {
     let project = project(str::to_string);
     let host = DevhostProcess::start(project.path(), &[]);
-    contract(&host.client(), &project.path().join("files")).await;
+    lists_reads_writes_and_deletes(&host.client(), &project.path().join("files")).await;
     // A 204 has no body to send: no client went away.
     assert!(!host.output().contains("went away"), "{}", host.output());
+}
+
+#[tokio::test]
+async fn refuses_names_that_would_leave_the_folder_under_devhost() {
+    let project = project(str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    refuses_names_that_would_leave_the_folder(&host.client(), &project.path().join("files")).await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_writes_nothing_under_devhost() {
+    let project = project(str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    a_body_over_the_limit_writes_nothing(&host.client(), &project.path().join("files")).await;
+}
+
+#[tokio::test]
+async fn writes_are_atomic_and_listings_race_them_under_devhost() {
+    let project = project(str::to_string);
+    let host = DevhostProcess::start(project.path(), &[]);
+    let files = project.path().join("files");
+    writes_are_atomic(&host.client(), &files).await;
+    listings_race_writes(&host.client(), &files).await;
 }
 
 /// The project's `.wash/config.yaml` with its volume marked `read_only`.
@@ -252,25 +286,20 @@ async fn no_mount_is_a_named_error_under_devhost() {
     }
 }
 
-/// A project of its own, since the test plants files in its `files/`.
+/// A project of its own, since the test plants files in its `files/`; one
+/// `wash dev` for all of it, since it takes seconds to start.
 #[tokio::test]
-async fn under_wash() {
-    let wash = wash();
-    let project = wash_new(wash, "http-files", "http-files-contract");
-    share_target(&project);
+async fn serves_files_safely_and_atomically_under_wash() {
+    let project = edited_wash_project("http-files", "http-files-served", str::to_string);
     let host = WashDev::start(&project, None, &[]);
-    contract(&host.client(), &project.join("files")).await;
+    serves_files(&host.client(), &project.join("files")).await;
 }
 
 /// wash has no read-only volumes: it takes `read_only: true` without a
 /// word and mounts the folder read-write (devhost's README says so).
 #[tokio::test]
 async fn wash_mounts_a_read_only_volume_read_write() {
-    let project = wash_new(wash(), "http-files", "http-files-read-only");
-    share_target(&project);
-    let config = project.join(".wash/config.yaml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, read_only(&text)).unwrap();
+    let project = edited_wash_project("http-files", "http-files-read-only", read_only);
     let host = WashDev::start(&project, None, &[]);
     let client = host.client();
     let answer = client.send(Method::PUT, "/new.txt", None, "x").await;
@@ -281,7 +310,7 @@ async fn wash_mounts_a_read_only_volume_read_write() {
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     let project = project(str::to_string);
     let host = DevhostProcess::start(project.path(), &[]);
     let readme = workspace_root().join("http-files/README.md");
@@ -289,8 +318,6 @@ async fn readme_under_devhost() {
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
-    let project = built_project("http-files");
-    let host = WashDev::start(&project, None, &[]);
-    readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
+async fn readme_examples_print_what_it_shows_under_wash() {
+    readme::check_under_wash("http-files").await;
 }

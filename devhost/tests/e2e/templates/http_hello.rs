@@ -1,11 +1,12 @@
-//! http-hello's contract over HTTP, under devhost and under wash.
+//! http-hello over HTTP, under devhost and under wash: the greeting on
+//! `GET /`, and a plain refusal for every other request.
 
 use reqwest::Method;
 use test_support::readme;
-use test_support::wash::built_project;
 use test_support::{Client, WashDev, start_host};
 
-pub(super) async fn contract(client: &Client) {
+/// `GET /` is the greeting; any other method is a 405, any other path a 404.
+pub(super) async fn greets_on_get_and_refuses_the_rest(client: &Client) {
     let answer = client.get("/").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
@@ -29,24 +30,22 @@ pub(super) async fn contract(client: &Client) {
 }
 
 #[tokio::test]
-async fn under_devhost() {
+async fn greets_on_get_and_refuses_the_rest_under_devhost() {
     let host = start_host("http-hello").await;
-    contract(&Client::new(&host)).await;
+    greets_on_get_and_refuses_the_rest(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_wash() {
-    let project = built_project("http-hello");
-    let wash = WashDev::start(&project, None, &[]);
-    contract(&wash.client()).await;
+async fn greets_on_get_and_refuses_the_rest_under_wash() {
+    greets_on_get_and_refuses_the_rest(&WashDev::serving("http-hello").client()).await;
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-hello/README.md", "http-hello").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("http-hello").await;
 }

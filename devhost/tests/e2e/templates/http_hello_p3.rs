@@ -3,38 +3,35 @@
 //! under wash and under `wasmtime serve`, and the same bytes as its twin.
 
 use test_support::readme;
-use test_support::wash::built_project;
 use test_support::{Client, WashDev, WasmtimeServe, built_component, start_host, start_host_with};
 
-use super::http_hello::contract;
+use super::http_hello::greets_on_get_and_refuses_the_rest;
 use super::twins::assert_same_answers;
 
 #[tokio::test]
-async fn under_devhost() {
+async fn greets_on_get_and_refuses_the_rest_under_devhost() {
     let host = start_host("http-hello-p3").await;
-    contract(&Client::new(&host)).await;
+    greets_on_get_and_refuses_the_rest(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_devhost_reusing_instances() {
+async fn greets_on_get_and_refuses_the_rest_under_devhost_reusing_instances() {
     let host = start_host_with("http-hello-p3", |options| {
         options.p3_requests_per_instance = 128;
     })
     .await;
-    contract(&Client::new(&host)).await;
+    greets_on_get_and_refuses_the_rest(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_wash() {
-    let project = built_project("http-hello-p3");
-    let wash = WashDev::start(&project, None, &[]);
-    contract(&wash.client()).await;
+async fn greets_on_get_and_refuses_the_rest_under_wash() {
+    greets_on_get_and_refuses_the_rest(&WashDev::serving("http-hello-p3").client()).await;
 }
 
 #[tokio::test]
-async fn under_wasmtime_serve() {
+async fn greets_on_get_and_refuses_the_rest_under_wasmtime_serve() {
     let wasmtime = WasmtimeServe::start(&built_component("http-hello-p3"), &[]);
-    contract(&wasmtime.client()).await;
+    greets_on_get_and_refuses_the_rest(&wasmtime.client()).await;
 }
 
 #[tokio::test]
@@ -52,11 +49,11 @@ async fn answers_as_http_hello_does() {
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-hello-p3/README.md", "http-hello-p3").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("http-hello-p3").await;
 }

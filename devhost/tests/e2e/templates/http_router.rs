@@ -1,13 +1,14 @@
-//! http-router's contract over HTTP, under devhost and under wash: every
-//! route, and a JSON body for every error. The router's finer cases are
-//! unit tests in http-router/src/routes/tests.rs.
+//! http-router over HTTP, under devhost and under wash: every route, and a
+//! JSON body for every error. The router's finer cases are unit tests in
+//! http-router/src/routes/tests.rs.
 
 use reqwest::Method;
 use test_support::readme;
-use test_support::wash::built_project;
 use test_support::{Client, WashDev, start_host};
 
-pub(super) async fn contract(client: &Client) {
+/// Each route answers, and each kind of refusal has its status and a JSON
+/// error body.
+pub(super) async fn routes_answer_and_errors_are_json(client: &Client) {
     let index = client.get("/").await;
     assert_eq!(index.status, 200);
     assert_eq!(index.body, "Hello from axum on wasmCloud!\n");
@@ -66,24 +67,22 @@ pub(super) async fn contract(client: &Client) {
 }
 
 #[tokio::test]
-async fn under_devhost() {
+async fn routes_answer_and_errors_are_json_under_devhost() {
     let host = start_host("http-router").await;
-    contract(&Client::new(&host)).await;
+    routes_answer_and_errors_are_json(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_wash() {
-    let project = built_project("http-router");
-    let wash = WashDev::start(&project, None, &[]);
-    contract(&wash.client()).await;
+async fn routes_answer_and_errors_are_json_under_wash() {
+    routes_answer_and_errors_are_json(&WashDev::serving("http-router").client()).await;
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-router/README.md", "http-router").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("http-router").await;
 }

@@ -4,38 +4,35 @@
 //! its twin for every route and every error.
 
 use test_support::readme;
-use test_support::wash::built_project;
 use test_support::{Client, WashDev, WasmtimeServe, built_component, start_host, start_host_with};
 
-use super::http_router::contract;
+use super::http_router::routes_answer_and_errors_are_json;
 use super::twins::assert_same_answers;
 
 #[tokio::test]
-async fn under_devhost() {
+async fn routes_answer_and_errors_are_json_under_devhost() {
     let host = start_host("http-router-p3").await;
-    contract(&Client::new(&host)).await;
+    routes_answer_and_errors_are_json(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_devhost_reusing_instances() {
+async fn routes_answer_and_errors_are_json_under_devhost_reusing_instances() {
     let host = start_host_with("http-router-p3", |options| {
         options.p3_requests_per_instance = 128;
     })
     .await;
-    contract(&Client::new(&host)).await;
+    routes_answer_and_errors_are_json(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn under_wash() {
-    let project = built_project("http-router-p3");
-    let wash = WashDev::start(&project, None, &[]);
-    contract(&wash.client()).await;
+async fn routes_answer_and_errors_are_json_under_wash() {
+    routes_answer_and_errors_are_json(&WashDev::serving("http-router-p3").client()).await;
 }
 
 #[tokio::test]
-async fn under_wasmtime_serve() {
+async fn routes_answer_and_errors_are_json_under_wasmtime_serve() {
     let wasmtime = WasmtimeServe::start(&built_component("http-router-p3"), &[]);
-    contract(&wasmtime.client()).await;
+    routes_answer_and_errors_are_json(&wasmtime.client()).await;
 }
 
 #[tokio::test]
@@ -70,11 +67,11 @@ async fn answers_as_http_router_does() {
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("http-router-p3/README.md", "http-router-p3").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("http-router-p3").await;
 }

@@ -1,14 +1,16 @@
-//! kv-counter's contract over HTTP, under devhost and under wash, each
-//! with its in-memory key-value store, fresh for every test.
+//! kv-counter over HTTP, under devhost and under wash, each with its
+//! key-value store fresh for every test: the visit count and named
+//! counters, their refusals, and increments that never lose a count.
 
 use std::collections::BTreeSet;
 
 use reqwest::Method;
 use test_support::readme;
-use test_support::wash::built_project;
 use test_support::{Client, WashDev, start_host};
 
-async fn contract(client: &Client) {
+/// The visit count, and named counters read and incremented; a bad name,
+/// method or path is refused with a JSON error.
+async fn counts_visits_and_named_counters(client: &Client) {
     // The store starts empty: the first visit is 1.
     for expected in 1..=2 {
         let answer = client.get("/").await;
@@ -96,27 +98,32 @@ async fn concurrent_increments_never_lose_a_count(base: &str) {
     assert_eq!(total.json()["count"], INCREMENTS);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn under_devhost() {
+#[tokio::test]
+async fn counts_visits_and_named_counters_under_devhost() {
     let host = start_host("kv-counter").await;
-    contract(&Client::new(&host)).await;
-    concurrent_increments_never_lose_a_count(&format!("http://{}", host.local_addr())).await;
+    counts_visits_and_named_counters(&Client::new(&host)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn under_wash() {
-    let project = built_project("kv-counter");
-    let wash = WashDev::start(&project, None, &[]);
-    contract(&wash.client()).await;
+async fn concurrent_increments_never_lose_a_count_under_devhost() {
+    let host = start_host("kv-counter").await;
+    concurrent_increments_never_lose_a_count(&format!("http://{}", host.local_addr())).await;
+}
+
+/// Both in one `wash dev`, which takes seconds to start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counts_visits_and_named_counters_and_never_loses_a_count_under_wash() {
+    let wash = WashDev::serving("kv-counter");
+    counts_visits_and_named_counters(&wash.client()).await;
     concurrent_increments_never_lose_a_count(&wash.url).await;
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("kv-counter/README.md", "kv-counter").await;
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     readme::check_under_wash("kv-counter").await;
 }

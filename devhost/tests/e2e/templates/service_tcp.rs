@@ -207,7 +207,7 @@ async fn wait_until_served(client: &Client) {
 }
 
 /// `POST /line` relays one line; every other request gets its own error.
-async fn front(client: &Client) {
+async fn relays_lines_and_refuses_bad_requests(client: &Client) {
     wait_until_served(client).await;
     let mut posts = JoinSet::new();
     for number in 0..CLIENTS {
@@ -244,25 +244,23 @@ async fn front(client: &Client) {
 }
 
 #[tokio::test]
-async fn the_http_front_relays_lines_under_devhost() {
+async fn the_http_front_relays_lines_and_refuses_bad_requests_under_devhost() {
     let port = free_port();
     let project = project(port, port);
     let host = start_host_in(project.path()).await;
     connect(port).await;
-    front(&Client::new(&host)).await;
+    relays_lines_and_refuses_bad_requests(&Client::new(&host)).await;
 }
 
 #[tokio::test]
-async fn the_http_front_relays_lines_under_wash() {
-    let project = built_project("service-tcp");
-    let wash = WashDev::start(&project, None, &[]);
-    front(&wash.client()).await;
+async fn the_http_front_relays_lines_and_refuses_bad_requests_under_wash() {
+    relays_lines_and_refuses_bad_requests(&WashDev::serving("service-tcp").client()).await;
 }
 
 /// A service whose `run` fails (its `port` is no port number): the front
 /// says why, and each host logs the service's end in its own words.
 #[tokio::test]
-async fn a_failed_service_is_logged_as_failed_under_devhost() {
+async fn a_failed_service_is_logged_as_failed_and_the_front_says_why_under_devhost() {
     let port = free_port();
     let project = project(port, port);
     let config = project.path().join(".wash/config.yaml");
@@ -278,7 +276,7 @@ async fn a_failed_service_is_logged_as_failed_under_devhost() {
 }
 
 #[tokio::test]
-async fn a_failed_service_is_logged_as_exited_successfully_under_wash() {
+async fn a_failed_service_is_logged_as_exited_and_the_front_says_why_under_wash() {
     let project = built_project("service-tcp");
     let not_a_port = [("WASH_WORKLOAD", r#"{config={port="notaport"}}"#)];
     let mut wash = WashDev::start(&project, None, &not_a_port);
@@ -299,7 +297,7 @@ async fn the_front_names_the_bad_port(client: &Client) {
 
 /// On a free port, since the service's own is the machine's.
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     let port = free_port();
     let project = project(port, port);
     let host = start_host_in(project.path()).await;
@@ -310,7 +308,7 @@ async fn readme_under_devhost() {
 }
 
 #[tokio::test]
-async fn readme_under_wash() {
+async fn readme_examples_print_what_it_shows_under_wash() {
     let project = built_project("service-tcp");
     let wash = WashDev::start(&project, None, &[]);
     wait_until_served(&wash.client()).await;

@@ -9,7 +9,7 @@ use async_nats::client::RequestErrorKind;
 
 use test_support::readme;
 use test_support::wash::built_project;
-use test_support::workspace::edited_project;
+use test_support::workspace::worker_project;
 use test_support::{Client, NatsServer, WashDev, start_host, start_host_in, start_host_with};
 
 const TIMEOUT_MS: u32 = 5000;
@@ -45,7 +45,7 @@ async fn answers_on_its_subjects(nats: &NatsServer) {
 }
 
 #[tokio::test]
-async fn alone_under_devhost_it_answers_over_nats_and_serves_no_http() {
+async fn alone_it_answers_over_nats_and_serves_no_http_under_devhost() {
     let nats = NatsServer::start();
     let host = start_host_with("task-leet", |options| {
         options.nats_url = Some(nats.url());
@@ -56,8 +56,9 @@ async fn alone_under_devhost_it_answers_over_nats_and_serves_no_http() {
     assert_eq!(Client::new(&host).get("/").await.status, 404);
 }
 
+/// And a handler's error goes unanswered: one `wash dev` for both.
 #[tokio::test]
-async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
+async fn alone_it_answers_over_nats_serves_no_http_and_leaves_errors_unanswered_under_wash() {
     let project = built_project("task-leet");
     let nats = NatsServer::start();
     let wash = WashDev::start(&project, Some(&nats.url()), &[]);
@@ -76,18 +77,6 @@ async fn alone_under_wash_it_answers_over_nats_and_serves_no_http() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), RequestErrorKind::TimedOut, "{error}");
-}
-
-/// task-leet's own config with `style:` set to `style` (`None`: no such
-/// line, the default), its messages over `nats`.
-fn worker_project(nats: &NatsServer, style: Option<&str>) -> tempfile::TempDir {
-    edited_project("task-leet", |config| {
-        let config = config.replace("nats://127.0.0.1:4222", &nats.url());
-        match style {
-            Some(style) => config.replace("style: basic", &format!("style: {style}")),
-            None => config.replace("style: basic", ""),
-        }
-    })
 }
 
 async fn reply(nats: &NatsServer, text: &str) -> Result<String, String> {
@@ -109,7 +98,7 @@ async fn the_style_setting_picks_the_letters_under_devhost() {
         (Some("basic"), "B1g Buzz"),
         (Some("extended"), "819 8u22"),
     ] {
-        let project = worker_project(&nats, style);
+        let project = worker_project(&nats.url(), style);
         let _host = start_host_in(project.path()).await;
         assert_eq!(
             reply(&nats, "Big Buzz").await.as_deref(),
@@ -117,8 +106,13 @@ async fn the_style_setting_picks_the_letters_under_devhost() {
             "{style:?}"
         );
     }
-    // devhost hands a handler's error back to the requester, over NATS too.
-    let project = worker_project(&nats, Some("fancy"));
+}
+
+/// devhost hands the handler's error back to the requester, over NATS too.
+#[tokio::test]
+async fn a_bad_style_is_an_error_for_the_requester_under_devhost() {
+    let nats = NatsServer::start();
+    let project = worker_project(&nats.url(), Some("fancy"));
     let host = start_host_in(project.path()).await;
     let error = host
         .request("tasks.leet", b"Big Buzz", 2000)
@@ -142,6 +136,6 @@ async fn the_style_setting_picks_the_letters_under_wash() {
 /// Its README runs the root pair; under wash, http_api.rs checks it with
 /// the pair of `wash dev` hosts.
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     readme::check_under_devhost("task-leet/README.md", ".").await;
 }

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use reqwest::Method;
 use test_support::readme;
-use test_support::wash::{built_project, share_target, wash, wash_new};
+use test_support::wash::{built_project, edited_wash_project};
 use test_support::{Client, DevhostProcess, NatsServer, WashDev, workspace_root};
 
 /// Tasks for `leet` and for `task-leet`.
@@ -48,8 +48,8 @@ async fn assert_counts_settle_at(stats: &Client, expected: Value) {
     assert_eq!(stats.get("/stats").await.json(), expected);
 }
 
-/// What `/stats` answers besides the counts.
-async fn routes(stats: &Client) {
+/// What task-stats answers besides the counts.
+async fn other_requests_are_refused(stats: &Client) {
     let answer = stats.send(Method::POST, "/stats", None, "").await;
     assert_eq!(answer.status, 405);
     assert_eq!(answer.header("allow"), Some("GET"));
@@ -57,13 +57,19 @@ async fn routes(stats: &Client) {
 }
 
 #[tokio::test]
-async fn over_nats_under_devhost_n_tasks_count_n() {
+async fn other_requests_are_refused_under_devhost() {
+    let nats = NatsServer::start();
+    let stats = DevhostProcess::crate_over_nats("task-stats", &nats.url());
+    other_requests_are_refused(&stats.client()).await;
+}
+
+#[tokio::test]
+async fn n_tasks_count_n_over_nats_under_devhost() {
     let nats = NatsServer::start();
     let _worker = DevhostProcess::crate_over_nats("task-leet", &nats.url());
     let api = DevhostProcess::crate_over_nats("http-api", &nats.url());
     let stats = DevhostProcess::crate_over_nats("task-stats", &nats.url());
     assert_eq!(stats.client().get("/stats").await.json(), json!({}));
-    routes(&stats.client()).await;
 
     // All at once: the counts are atomic increments.
     let mut requests = JoinSet::new();
@@ -79,14 +85,15 @@ async fn over_nats_under_devhost_n_tasks_count_n() {
     assert_counts_settle_at(&stats.client(), expected).await;
 }
 
+/// Both with one set of `wash dev` hosts, which take seconds to start.
 #[tokio::test]
-async fn over_nats_under_wash_n_tasks_count_n() {
+async fn n_tasks_count_n_over_nats_and_other_requests_are_refused_under_wash() {
     let nats = NatsServer::start();
     let _worker = WashDev::start(&built_project("task-leet"), Some(&nats.url()), &[]);
     let api = WashDev::start(&built_project("http-api"), Some(&nats.url()), &[]);
     let stats_project = built_project("task-stats");
     let stats = WashDev::start(&stats_project, Some(&nats.url()), &[]);
-    routes(&stats.client()).await;
+    other_requests_are_refused(&stats.client()).await;
 
     // One at a time, each counted before the next is sent: under wash the
     // counts are files (`dev.wasi_keyvalue_path`), and wash 2.7.0 (which
@@ -129,7 +136,7 @@ async fn over_nats_under_wash_n_tasks_count_n() {
 }
 
 #[tokio::test]
-async fn readme_under_devhost() {
+async fn readme_examples_print_what_it_shows_under_devhost() {
     let nats = NatsServer::start();
     let host = DevhostProcess::crate_over_nats("task-stats", &nats.url());
     let readme = workspace_root().join("task-stats/README.md");
@@ -138,10 +145,8 @@ async fn readme_under_devhost() {
 
 /// A project of its own: under wash, the counts are files in the project.
 #[tokio::test]
-async fn readme_under_wash() {
-    let wash = wash();
-    let project = wash_new(wash, "task-stats", "task-stats-readme");
-    share_target(&project);
+async fn readme_examples_print_what_it_shows_under_wash() {
+    let project = edited_wash_project("task-stats", "task-stats-readme", str::to_string);
     let nats = NatsServer::start();
     let host = WashDev::start(&project, Some(&nats.url()), &[]);
     readme::check(&project.join("README.md"), &host.url, readme::Host::Wash).await;
