@@ -12,7 +12,6 @@ use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{self, Slots};
-use super::config::ComponentSpec;
 use super::handlers::Handler;
 use super::http::{HttpComponent, HttpExport};
 use super::state::{ComponentInfo, ComponentState};
@@ -21,6 +20,7 @@ use crate::interfaces::messaging::{ConsumerGroup, SubjectPattern, parse_subscrip
 use crate::interfaces::volumes::Volume;
 use crate::interfaces::{keyvalue, messaging, wasi_config};
 use crate::log;
+use crate::project::config::ComponentSpec;
 
 const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
 /// WASI 0.3's HTTP export.

@@ -11,12 +11,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admission::DEFAULT_ADMISSION_WAIT;
-use super::config::ProjectConfig;
 use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
-use super::{build_command, components, http};
+use super::{components, http};
 use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::interfaces::messaging::{Broker, Subscription, Transport};
 use crate::log;
+use crate::project::build_command;
+use crate::project::config::ProjectConfig;
 
 /// Where devhost listens when neither `--address` nor `dev.address` says.
 /// (wash listens on 0.0.0.0:8000; a dev host stays on loopback.)
