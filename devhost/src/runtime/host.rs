@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admission::DEFAULT_ADMISSION_WAIT;
-use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
+use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, Work, new_engine};
 use super::{components, http};
 use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::interfaces::messaging::{Broker, Subscription, Transport};
@@ -270,7 +270,7 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
 /// should not do: its end is logged.
 async fn run_service(instances: Arc<Instances>, service: components::Service) {
     let name = &service.component.name;
-    let mut admitted = match instances.admit_service(&service.component).await {
+    let mut admitted = match instances.admit(&service.component, Work::Service).await {
         Ok(admitted) => admitted,
         Err(why) => return log::warn(format_args!("devhost: {name} cannot start: {why}")),
     };

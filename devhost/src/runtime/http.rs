@@ -30,7 +30,7 @@ use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{Busy, RETRY_AFTER_SECONDS};
 use super::http_p3::{self, HttpP3, P3Failure};
-use super::instances::{Admitted, Instances, NotAdmitted};
+use super::instances::{Admitted, CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -177,10 +177,10 @@ impl HttpServer {
         // Past the component's share of the pool, the request waits here for
         // an instance, in arrival order, and is turned away only after the
         // admission wait.
-        let mut admitted = match self.instances.admit(component).await {
+        let mut admitted = match self.instances.admit(component, Work::Call).await {
             Ok(admitted) => admitted,
-            Err(NotAdmitted::Busy(busy)) => return busy_response(&busy),
-            Err(NotAdmitted::Failed(error)) => return self.failure(name, &error),
+            Err(CallError::Busy(busy)) => return busy_response(&busy),
+            Err(CallError::Failed(error)) => return self.failure(name, &error),
         };
         let store = &mut admitted.store;
 

@@ -25,7 +25,7 @@ use wasmtime_wasi_http::handler::{
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::Slot;
-use super::instances::Instances;
+use super::instances::{Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -91,8 +91,8 @@ impl HandlerState for P3Component {
     async fn instantiate(
         &self,
     ) -> wasmtime::Result<Instance<ComponentState, Expiration, P3Instance>> {
-        let admitted =
-            (self.instances.admit_http_p3(&self.component).await).map_err(wasmtime::Error::new)?;
+        let admitted = self.instances.admit(&self.component, Work::HttpP3Instance);
+        let admitted = admitted.await.map_err(wasmtime::Error::new)?;
         let (mut store, slot) = admitted.into_parts();
         let time_limit = self.time_limit();
         let service = self
@@ -213,10 +213,10 @@ pub enum P3Failure {
 /// Sorts the handler's error into busy or failed, naming the time limit
 /// where it was the cause.
 pub fn failure(error: wasmtime::Error, time_limit: Duration) -> P3Failure {
-    use super::instances::NotAdmitted;
+    use super::instances::CallError;
     let instantiation = error.downcast_ref::<handler::InstantiationError<()>>();
-    let not_admitted = instantiation.and_then(|failed| failed.error.downcast_ref::<NotAdmitted>());
-    if let Some(NotAdmitted::Busy(busy)) = not_admitted {
+    let not_admitted = instantiation.and_then(|failed| failed.error.downcast_ref::<CallError>());
+    if let Some(CallError::Busy(busy)) = not_admitted {
         return P3Failure::Busy(busy.clone());
     }
     if error.is::<handler::ExpirationError>() {
@@ -237,7 +237,7 @@ mod tests {
 
     use super::*;
     use crate::runtime::admission::{Busy, Wait};
-    use crate::runtime::instances::NotAdmitted;
+    use crate::runtime::instances::CallError;
 
     async fn instance(requests: usize) -> P3Instance {
         let component = ComponentInfo::named("router");
@@ -294,7 +294,7 @@ mod tests {
             slots: 1,
             waited: Duration::from_millis(300),
         };
-        let not_admitted = wasmtime::Error::new(NotAdmitted::Busy(busy.clone()));
+        let not_admitted = wasmtime::Error::new(CallError::Busy(busy.clone()));
         let limit = Duration::from_secs(30);
         assert!(matches!(
             failure(instantiation_failed(not_admitted), limit),
