@@ -236,6 +236,14 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         options.admission_wait,
     ));
 
+    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
+    let server = Arc::new(http::HttpServer::new(
+        Arc::clone(&instances),
+        components.http,
+        options.quiet,
+        options.p3_requests_per_instance,
+    )?);
+
     let mut tasks = broker.serve(options.quiet).await?;
     for (handler, received) in handlers {
         tasks.push(tokio::spawn(
@@ -243,15 +251,8 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         ));
     }
     if let Some(service) = components.service {
-        tasks.push(tokio::spawn(run_service(Arc::clone(&instances), service)));
+        tasks.push(tokio::spawn(run_service(instances, service)));
     }
-    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
-    let server = Arc::new(http::HttpServer::new(
-        instances,
-        components.http,
-        options.quiet,
-        options.p3_requests_per_instance,
-    ));
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(http::serve(listener, server, stopped));
 

@@ -25,7 +25,7 @@ use wasmtime_wasi_http::handler::{
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::Slot;
-use super::instances::{Instances, Work};
+use super::instances::{CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -201,34 +201,24 @@ impl WorkerExpiration for Expiration {
     }
 }
 
-/// Why a request got no response from a WASI 0.3 instance, as devhost
-/// answers it.
-pub enum P3Failure {
-    /// No slot came free within the admission wait: 503.
-    Busy(super::admission::Busy),
-    /// Anything else: 500, with this reason.
-    Failed(anyhow::Error),
-}
-
 /// Sorts the handler's error into busy or failed, naming the time limit
 /// where it was the cause.
-pub fn failure(error: wasmtime::Error, time_limit: Duration) -> P3Failure {
-    use super::instances::CallError;
+pub fn failure(error: wasmtime::Error, time_limit: Duration) -> CallError {
     let instantiation = error.downcast_ref::<handler::InstantiationError<()>>();
     let not_admitted = instantiation.and_then(|failed| failed.error.downcast_ref::<CallError>());
     if let Some(CallError::Busy(busy)) = not_admitted {
-        return P3Failure::Busy(busy.clone());
+        return CallError::Busy(busy.clone());
     }
     if error.is::<handler::ExpirationError>() {
-        return P3Failure::Failed(anyhow::anyhow!("exceeded the time limit of {time_limit:?}"));
+        return CallError::Failed(anyhow::anyhow!("exceeded the time limit of {time_limit:?}"));
     }
     if error.is::<handler::TrapOrPanicError>() {
         // The instance's own line in the log says which.
-        return P3Failure::Failed(anyhow::anyhow!(
+        return CallError::Failed(anyhow::anyhow!(
             "its instance trapped or ran past the time limit of {time_limit:?}"
         ));
     }
-    P3Failure::Failed(anyhow::Error::from(error))
+    CallError::Failed(anyhow::Error::from(error))
 }
 
 #[cfg(test)]
@@ -237,7 +227,6 @@ mod tests {
 
     use super::*;
     use crate::runtime::admission::{Busy, Wait};
-    use crate::runtime::instances::CallError;
 
     async fn instance(requests: usize) -> P3Instance {
         let component = ComponentInfo::named("router");
@@ -298,12 +287,12 @@ mod tests {
         let limit = Duration::from_secs(30);
         assert!(matches!(
             failure(instantiation_failed(not_admitted), limit),
-            P3Failure::Busy(answered) if answered == busy
+            CallError::Busy(answered) if answered == busy
         ));
 
         let reason = |error| match failure(error, limit) {
-            P3Failure::Failed(error) => format!("{error:#}"),
-            P3Failure::Busy(busy) => panic!("busy: {busy}"),
+            CallError::Failed(error) => format!("{error:#}"),
+            CallError::Busy(busy) => panic!("busy: {busy}"),
         };
         let expired = wasmtime::Error::new(handler::ExpirationError);
         assert_eq!(reason(expired), "exceeded the time limit of 30s");
