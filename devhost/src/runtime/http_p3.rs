@@ -11,6 +11,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -99,6 +100,7 @@ impl HandlerState for P3Component {
             .instances
             .limit_time(self.pre.instantiate_async(&mut store));
         let service = service.await.map_err(wasmtime::Error::from_anyhow)?;
+        let expiration_dropped = Arc::new(AtomicBool::new(false));
         Ok(Instance {
             store,
             proxy: Proxy::P3(service),
@@ -106,11 +108,13 @@ impl HandlerState for P3Component {
             expiration: Expiration {
                 time_limit: time_limit + TIME_LIMIT_GRACE,
                 timer: Box::pin(tokio::time::sleep(Duration::MAX)),
+                dropped: Arc::clone(&expiration_dropped),
             },
             state: P3Instance {
                 component: Arc::clone(&self.component),
                 time_limit,
                 requests: self.requests_per_instance,
+                expiration_dropped,
                 _slot: slot,
             },
         })
@@ -123,6 +127,9 @@ pub struct P3Instance {
     component: Arc<ComponentInfo>,
     time_limit: Duration,
     requests: usize,
+    /// Set when the handler drops this instance's [`Expiration`]: see
+    /// [`WorkerState::drop`] below.
+    expiration_dropped: Arc<AtomicBool>,
     _slot: Slot,
 }
 
@@ -156,10 +163,14 @@ impl WorkerState for P3Instance {
         let Err(error) = result else {
             return;
         };
-        // The handler says "worker panicked" for any instance dropped
-        // midway, such as an idle one when the host stops; only during a
-        // real panic is this thread unwinding.
-        if error.to_string() == "worker panicked" && !std::thread::panicking() {
+        // An instance whose task is dropped midway, such as an idle one when
+        // the host stops, comes here with an untyped "worker panicked"
+        // error (wasmtime-wasi-http 48.0.8, src/handler.rs:459, in
+        // `Dropper`'s `drop`). Its expiration, a later local of the same
+        // task, has been dropped just before, which at any other end it has
+        // not: that says which, whatever the words. Only a real panic
+        // unwinds.
+        if self.expiration_dropped.load(Ordering::Relaxed) && !std::thread::panicking() {
             return;
         }
         log::warn(format_args!(
@@ -175,6 +186,14 @@ impl WorkerState for P3Instance {
 pub struct Expiration {
     time_limit: Duration,
     timer: Pin<Box<Sleep>>,
+    /// Its instance's [`P3Instance::expiration_dropped`].
+    dropped: Arc<AtomicBool>,
+}
+
+impl Drop for Expiration {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::Relaxed);
+    }
 }
 
 impl WorkerExpiration for Expiration {
@@ -235,6 +254,7 @@ mod tests {
             component,
             time_limit: Duration::from_secs(1),
             requests,
+            expiration_dropped: Default::default(),
             _slot: slot.unwrap(),
         }
     }
