@@ -247,14 +247,14 @@ impl HttpServer {
     ) -> Response<HyperOutgoingBody> {
         let is_head = request.method() == http::Method::HEAD;
         let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
+        let name = handler.state().name();
         let handler = handler.clone();
-        let name = handler.state().name().to_string();
         let run = |answer: Answer| async move {
             let handled = handler.handle((), request).await;
             let time_limit = handler.state().time_limit();
             answer.send(handled.map_err(|error| http_p3::failure(error, time_limit)));
         };
-        self.answer_from_task(&name, request_line, is_head, run)
+        self.answer_from_task(name, request_line, is_head, run)
             .await
     }
 
