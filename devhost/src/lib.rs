@@ -41,15 +41,19 @@
 // In the order they build on each other: each module uses only those
 // above it (a blank line between them keeps rustfmt from sorting them).
 // The interfaces devhost provides to components know nothing of the
-// runtime that loads the components and runs them.
+// project that names the components, and neither knows the runtime that
+// loads them and runs them.
 mod log;
 
 mod interfaces;
 
+mod project;
+
 mod runtime;
 
 pub use interfaces::{allowed_hosts, sockets, volumes};
+pub use project::config;
 pub use runtime::{
     DEFAULT_ADDRESS, DEFAULT_ADMISSION_WAIT, DEFAULT_MAX_INSTANCES, DEFAULT_REQUEST_TIMEOUT,
-    Options, RunningHost, config, start,
+    Options, RunningHost, start,
 };

@@ -8,19 +8,17 @@ use anyhow::{Context, bail};
 use wasmtime::Engine;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime_wasi::p2::bindings::CommandPre;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{self, Slots};
-use super::config::ComponentSpec;
 use super::handlers::Handler;
-use super::http::{HttpComponent, HttpExport};
+use super::http::HttpComponent;
 use super::state::{ComponentInfo, ComponentState};
 use crate::interfaces::bindings::MessageHandlerPre;
 use crate::interfaces::messaging::{ConsumerGroup, SubjectPattern, parse_subscriptions};
 use crate::interfaces::volumes::Volume;
 use crate::interfaces::{keyvalue, messaging, wasi_config};
 use crate::log;
+use crate::project::config::ComponentSpec;
 
 const HTTP_EXPORT: &str = "wasi:http/incoming-handler";
 /// WASI 0.3's HTTP export.
@@ -226,22 +224,6 @@ fn exports_interface(exports: &[String], interface: &str) -> bool {
         .any(|export| export.split('@').next() == Some(interface))
 }
 
-/// The component's `wasi:http` export, 0.2 or (if it has no 0.2 one) 0.3.
-fn http_export(loaded: &Loaded) -> anyhow::Result<HttpExport> {
-    let name = &loaded.info.name;
-    let pre = loaded.pre.clone();
-    if loaded.exports_http {
-        let proxy = ProxyPre::new(pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("component {name}: unsupported {HTTP_EXPORT} export"))?;
-        return Ok(HttpExport::P2(proxy));
-    }
-    let service = ServicePre::new(pre)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("component {name}: unsupported {HTTP_P3_EXPORT} export"))?;
-    Ok(HttpExport::P3(service))
-}
-
 impl Components {
     /// Makes `loaded` the HTTP server (if it is the first HTTP exporter)
     /// and/or a message handler.
@@ -258,7 +240,8 @@ impl Components {
                 None => {
                     self.http = Some(HttpComponent {
                         component: Arc::clone(&loaded.info),
-                        export: http_export(&loaded)?,
+                        pre: loaded.pre.clone(),
+                        wasi_p3: !loaded.exports_http,
                     });
                 }
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::instances::{Instances, NotAdmitted};
+use super::instances::{CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::interfaces::bindings::MessageHandlerPre;
 use crate::interfaces::messaging::Delivery;
@@ -43,19 +43,19 @@ impl Handler {
         // An event has nobody to answer: it waits as long as it takes.
         let admitted = if message.reply_to.is_some() {
             tokio::select! {
-                admitted = instances.admit(&self.component) => admitted,
+                admitted = instances.admit(&self.component, Work::Call) => admitted,
                 () = done.closed() => return,
             }
         } else {
-            instances.admit_event(&self.component).await
+            instances.admit(&self.component, Work::Event).await
         };
         let mut admitted = match admitted {
             Ok(admitted) => admitted,
-            Err(NotAdmitted::Busy(busy)) => {
+            Err(CallError::Busy(busy)) => {
                 let _ = done.send(Err(busy.to_string()));
                 return;
             }
-            Err(NotAdmitted::Failed(error)) => {
+            Err(CallError::Failed(error)) => {
                 let _ = done.send(Err(failed(&self.component.name, &error)));
                 return;
             }

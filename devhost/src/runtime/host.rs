@@ -11,12 +11,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admission::DEFAULT_ADMISSION_WAIT;
-use super::config::ProjectConfig;
-use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, new_engine};
-use super::{build_command, components, http};
+use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, Work, new_engine};
+use super::{components, http};
 use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::interfaces::messaging::{Broker, Subscription, Transport};
 use crate::log;
+use crate::project::build_command;
+use crate::project::config::ProjectConfig;
 
 /// Where devhost listens when neither `--address` nor `dev.address` says.
 /// (wash listens on 0.0.0.0:8000; a dev host stays on loopback.)
@@ -235,6 +236,14 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         options.admission_wait,
     ));
 
+    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
+    let server = Arc::new(http::HttpServer::new(
+        Arc::clone(&instances),
+        components.http,
+        options.quiet,
+        options.p3_requests_per_instance,
+    )?);
+
     let mut tasks = broker.serve(options.quiet).await?;
     for (handler, received) in handlers {
         tasks.push(tokio::spawn(
@@ -242,15 +251,8 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         ));
     }
     if let Some(service) = components.service {
-        tasks.push(tokio::spawn(run_service(Arc::clone(&instances), service)));
+        tasks.push(tokio::spawn(run_service(instances, service)));
     }
-    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
-    let server = Arc::new(http::HttpServer::new(
-        instances,
-        components.http,
-        options.quiet,
-        options.p3_requests_per_instance,
-    ));
     let (stop, stopped) = oneshot::channel();
     let server = tokio::spawn(http::serve(listener, server, stopped));
 
@@ -269,7 +271,7 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
 /// should not do: its end is logged.
 async fn run_service(instances: Arc<Instances>, service: components::Service) {
     let name = &service.component.name;
-    let mut admitted = match instances.admit_service(&service.component).await {
+    let mut admitted = match instances.admit(&service.component, Work::Service).await {
         Ok(admitted) => admitted,
         Err(why) => return log::warn(format_args!("devhost: {name} cannot start: {why}")),
     };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Response, StatusCode};
@@ -20,7 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
-use wasmtime::component::Resource;
+use wasmtime::component::{InstancePre, Resource};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
@@ -29,8 +30,8 @@ use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::{Busy, RETRY_AFTER_SECONDS};
-use super::http_p3::{self, HttpP3, P3Failure};
-use super::instances::{Admitted, Instances, NotAdmitted};
+use super::http_p3::{self, HttpP3};
+use super::instances::{Admitted, CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -40,31 +41,62 @@ use crate::log;
 /// instead of holding its connection forever.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The component that answers HTTP, pre-linked so each request only
+/// The component that answers HTTP, linked so each request only
 /// instantiates it.
 pub struct HttpComponent {
     pub component: Arc<ComponentInfo>,
-    pub export: HttpExport,
-}
-
-/// Which `wasi:http` a component serves.
-pub enum HttpExport {
-    /// `wasi:http/incoming-handler@0.2` (WASI 0.2).
-    P2(ProxyPre<ComponentState>),
-    /// `wasi:http/handler@0.3` (WASI 0.3).
-    P3(ServicePre<ComponentState>),
+    pub pre: InstancePre<ComponentState>,
+    /// It serves WASI 0.3's `wasi:http/handler`, not WASI 0.2's
+    /// `wasi:http/incoming-handler` (one that exports both serves 0.2).
+    pub wasi_p3: bool,
 }
 
 pub struct HttpServer {
     instances: Arc<Instances>,
     /// `None` for a project without an HTTP component: every request is 404.
-    target: Option<Target>,
+    serving: Option<Serving>,
     /// No per-request log lines.
     quiet: bool,
 }
 
-enum Target {
+impl HttpComponent {
+    /// The component typed by the `wasi:http` it exports, ready to serve.
+    fn serving(
+        self,
+        instances: &Arc<Instances>,
+        p3_requests_per_instance: usize,
+    ) -> anyhow::Result<Serving> {
+        let Self {
+            component,
+            pre,
+            wasi_p3,
+        } = self;
+        let name = component.name.clone();
+        if !wasi_p3 {
+            let proxy = ProxyPre::new(pre).map_err(anyhow::Error::from);
+            let proxy = proxy.with_context(|| {
+                format!("component {name}: unsupported wasi:http/incoming-handler export")
+            })?;
+            return Ok(Serving::P2(component, proxy));
+        }
+        let service = ServicePre::new(pre).map_err(anyhow::Error::from);
+        let service = service
+            .with_context(|| format!("component {name}: unsupported wasi:http/handler export"))?;
+        let instances = Arc::clone(instances);
+        Ok(Serving::P3(http_p3::serve(
+            instances,
+            component,
+            service,
+            p3_requests_per_instance,
+        )))
+    }
+}
+
+/// How the HTTP component's requests run.
+enum Serving {
+    /// `wasi:http/incoming-handler@0.2`: each in a fresh instance, here.
     P2(Arc<ComponentInfo>, ProxyPre<ComponentState>),
+    /// `wasi:http/handler@0.3`: as `http_p3.rs` runs them.
     P3(HttpP3),
 }
 
@@ -123,21 +155,14 @@ impl HttpServer {
         component: Option<HttpComponent>,
         quiet: bool,
         p3_requests_per_instance: usize,
-    ) -> Self {
-        let target = component.map(|HttpComponent { component, export }| match export {
-            HttpExport::P2(proxy) => Target::P2(component, proxy),
-            HttpExport::P3(pre) => Target::P3(http_p3::serve(
-                Arc::clone(&instances),
-                component,
-                pre,
-                p3_requests_per_instance,
-            )),
-        });
-        Self {
+    ) -> anyhow::Result<Self> {
+        let serving =
+            component.map(|component| component.serving(&instances, p3_requests_per_instance));
+        Ok(Self {
             instances,
-            target,
+            serving: serving.transpose()?,
             quiet,
-        }
+        })
     }
 
     async fn handle(&self, request: hyper::Request<Incoming>) -> Response<HyperOutgoingBody> {
@@ -145,11 +170,11 @@ impl HttpServer {
         let (method, path) = (request.method(), request.uri().path());
 
         let request_line = format!("{method} {path}");
-        let response = match &self.target {
-            Some(Target::P2(component, proxy)) => {
-                (self.call_component(component, proxy, request, &request_line)).await
+        let response = match &self.serving {
+            Some(Serving::P2(component, proxy)) => {
+                (self.call_p2(component, proxy, request, &request_line)).await
             }
-            Some(Target::P3(handler)) => self.call_p3(handler, request, &request_line).await,
+            Some(Serving::P3(handler)) => self.call_p3(handler, request, &request_line).await,
             None => text_response(
                 StatusCode::NOT_FOUND,
                 "no component serves HTTP here (none exports wasi:http/incoming-handler or wasi:http/handler)\n",
@@ -166,7 +191,7 @@ impl HttpServer {
         response
     }
 
-    async fn call_component(
+    async fn call_p2(
         &self,
         component: &Arc<ComponentInfo>,
         proxy: &ProxyPre<ComponentState>,
@@ -177,10 +202,9 @@ impl HttpServer {
         // Past the component's share of the pool, the request waits here for
         // an instance, in arrival order, and is turned away only after the
         // admission wait.
-        let mut admitted = match self.instances.admit(component).await {
+        let mut admitted = match self.instances.admit(component, Work::Call).await {
             Ok(admitted) => admitted,
-            Err(NotAdmitted::Busy(busy)) => return busy_response(&busy),
-            Err(NotAdmitted::Failed(error)) => return self.failure(name, &error),
+            Err(error) => return self.no_answer(name, error),
         };
         let store = &mut admitted.store;
 
@@ -204,66 +228,69 @@ impl HttpServer {
             Err(error) => return self.failure(name, &anyhow::Error::from(error)),
         };
 
-        // The call runs on a task of its own, which owns the instance (and
-        // its slot) until the guest ends: after the response head the guest
-        // may still be writing the body, and a client that leaves must not
-        // cut the guest short (see `GuestCall`).
-        let (answer_sender, answer) = oneshot::channel();
-        let what = format!("{name}'s answer to {request_line}");
         let call = GuestCall {
             instances: Arc::clone(&self.instances),
             proxy: proxy.clone(),
             name: name.clone(),
-            what: what.clone(),
         };
-        tokio::spawn(call.run(
-            admitted,
-            request,
-            response_out,
-            response_receiver,
-            answer_sender,
-        ));
-        match answer.await {
-            Ok(Ok(response)) => to_client(response, what, is_head),
-            Ok(Err(error)) => self.failure(name, &error),
-            Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
-        }
+        let run = |answer| call.run(admitted, request, response_out, response_receiver, answer);
+        self.answer_from_task(name, request_line, is_head, run)
+            .await
     }
 
-    /// Hands the request to a WASI 0.3 component's handler (`http_p3.rs`),
-    /// on a task of its own for the same reason as [`GuestCall`]: a client
-    /// that leaves must not cut the guest short.
+    /// Hands the request to a WASI 0.3 component's handler (`http_p3.rs`).
     async fn call_p3(
         &self,
         handler: &HttpP3,
         request: hyper::Request<Incoming>,
         request_line: &str,
     ) -> Response<HyperOutgoingBody> {
-        let name = handler.state().name();
         let is_head = request.method() == http::Method::HEAD;
-        let what = format!("{name}'s answer to {request_line}");
         let request = request.map(|body| body.map_err(Into::into).boxed_unsync());
-        let (answer_sender, answer) = oneshot::channel();
-        let call = {
-            let (handler, what) = (handler.clone(), what.clone());
-            async move {
-                let handled = handler.handle((), request).await;
-                if let Err(Ok(response)) = answer_sender.send(handled) {
-                    log::info(format_args!(
-                        "devhost: the client went away before {what}; it is discarded"
-                    ));
-                    discard(response.into_body());
-                }
-            }
+        let name = handler.state().name();
+        let handler = handler.clone();
+        let run = |answer: Answer| async move {
+            let handled = handler.handle((), request).await;
+            let time_limit = handler.state().time_limit();
+            answer.send(handled.map_err(|error| http_p3::failure(error, time_limit)));
         };
-        tokio::spawn(call);
+        self.answer_from_task(name, request_line, is_head, run)
+            .await
+    }
+
+    /// Runs `call` on a task of its own, handing it where to send its
+    /// answer, and answers the client with what it sends. The task owns
+    /// the instance until the guest ends: after the response head the guest
+    /// may still be writing the body, and a client that leaves must not cut
+    /// the guest short.
+    async fn answer_from_task<F>(
+        &self,
+        name: &str,
+        request_line: &str,
+        is_head: bool,
+        call: impl FnOnce(Answer) -> F,
+    ) -> Response<HyperOutgoingBody>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let what = format!("{name}'s answer to {request_line}");
+        let (sender, answer) = oneshot::channel();
+        tokio::spawn(call(Answer {
+            sender,
+            what: what.clone(),
+        }));
         match answer.await {
             Ok(Ok(response)) => to_client(response, what, is_head),
-            Ok(Err(error)) => match http_p3::failure(error, handler.state().time_limit()) {
-                P3Failure::Busy(busy) => busy_response(&busy),
-                P3Failure::Failed(error) => self.failure(name, &error),
-            },
+            Ok(Err(error)) => self.no_answer(name, error),
             Err(_) => self.failure(name, &anyhow::anyhow!("ended without an answer")),
+        }
+    }
+
+    /// 503 when the component stayed busy, else 500 with why it failed.
+    fn no_answer(&self, name: &str, error: CallError) -> Response<HyperOutgoingBody> {
+        match error {
+            CallError::Busy(busy) => busy_response(&busy),
+            CallError::Failed(error) => self.failure(name, &error),
         }
     }
 
@@ -278,31 +305,49 @@ impl HttpServer {
     }
 }
 
-/// The guest's response head, or the wasi:http error it answered with.
-type Head = Result<Response<HyperOutgoingBody>, ErrorCode>;
-
-/// One call of a guest's `handle`, on a task of its own.
-struct GuestCall {
-    instances: Arc<Instances>,
-    proxy: ProxyPre<ComponentState>,
-    name: String,
+/// Where a request's task sends the component's answer.
+struct Answer {
+    sender: oneshot::Sender<Result<Response<HyperOutgoingBody>, CallError>>,
     /// "http-api's answer to POST /task", for the log.
     what: String,
 }
 
+impl Answer {
+    /// Sends `answer` to the client. If nobody takes the response, because
+    /// hyper dropped the request when its client went away, the body is
+    /// read to its end and thrown away, so the guest ends as usual rather
+    /// than failing on a write to nobody, and one line says so.
+    fn send(self, answer: Result<Response<HyperOutgoingBody>, CallError>) {
+        if let Err(Ok(response)) = self.sender.send(answer) {
+            log::info(format_args!(
+                "devhost: the client went away before {}; it is discarded",
+                self.what
+            ));
+            discard(response.into_body());
+        }
+    }
+}
+
+/// The guest's response head, or the wasi:http error it answered with.
+type Head = Result<Response<HyperOutgoingBody>, ErrorCode>;
+
+/// One call of a WASI 0.2 guest's `handle`, on a task of its own.
+struct GuestCall {
+    instances: Arc<Instances>,
+    proxy: ProxyPre<ComponentState>,
+    name: String,
+}
+
 impl GuestCall {
     /// Runs the guest, hands its response (or why there is none) to
-    /// `answer`, and logs a failure that comes after the response. If
-    /// nobody takes the response, because hyper dropped the request when
-    /// its client went away, the body is read to its end and thrown away,
-    /// so the guest ends as usual rather than failing on a write to nobody.
+    /// `answer`, and logs a failure that comes after the response.
     async fn run(
         self,
         mut admitted: Admitted,
         request: Resource<HostIncomingRequest>,
         response_out: Resource<HostResponseOutparam>,
         mut head: oneshot::Receiver<Head>,
-        answer: oneshot::Sender<anyhow::Result<Response<HyperOutgoingBody>>>,
+        answer: Answer,
     ) {
         let store = &mut admitted.store;
         let guest = self.instances.limit_time(async {
@@ -326,17 +371,11 @@ impl GuestCall {
             }
         };
         match head {
-            Some(Ok(response)) => {
-                if let Err(Ok(response)) = answer.send(Ok(response)) {
-                    log::info(format_args!(
-                        "devhost: the client went away before {}; it is discarded",
-                        self.what
-                    ));
-                    discard(response.into_body());
-                }
-            }
+            Some(Ok(response)) => answer.send(Ok(response)),
             Some(Err(code)) => {
-                let _ = answer.send(Err(anyhow::anyhow!("error code {code:?}")));
+                answer.send(Err(CallError::Failed(anyhow::anyhow!(
+                    "error code {code:?}"
+                ))));
             }
             None => {
                 let outcome = match ended.take() {
@@ -347,7 +386,7 @@ impl GuestCall {
                     Ok(()) => anyhow::anyhow!("returned without a response"),
                     Err(error) => error,
                 };
-                let _ = answer.send(Err(error));
+                answer.send(Err(CallError::Failed(error)));
                 return;
             }
         }

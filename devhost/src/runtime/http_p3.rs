@@ -11,6 +11,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use wasmtime_wasi_http::handler::{
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
 use super::admission::Slot;
-use super::instances::Instances;
+use super::instances::{CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
 use crate::log;
 
@@ -91,14 +92,15 @@ impl HandlerState for P3Component {
     async fn instantiate(
         &self,
     ) -> wasmtime::Result<Instance<ComponentState, Expiration, P3Instance>> {
-        let admitted =
-            (self.instances.admit_http_p3(&self.component).await).map_err(wasmtime::Error::new)?;
+        let admitted = self.instances.admit(&self.component, Work::HttpP3Instance);
+        let admitted = admitted.await.map_err(wasmtime::Error::new)?;
         let (mut store, slot) = admitted.into_parts();
         let time_limit = self.time_limit();
         let service = self
             .instances
             .limit_time(self.pre.instantiate_async(&mut store));
         let service = service.await.map_err(wasmtime::Error::from_anyhow)?;
+        let expiration_dropped = Arc::new(AtomicBool::new(false));
         Ok(Instance {
             store,
             proxy: Proxy::P3(service),
@@ -106,11 +108,13 @@ impl HandlerState for P3Component {
             expiration: Expiration {
                 time_limit: time_limit + TIME_LIMIT_GRACE,
                 timer: Box::pin(tokio::time::sleep(Duration::MAX)),
+                dropped: Arc::clone(&expiration_dropped),
             },
             state: P3Instance {
                 component: Arc::clone(&self.component),
                 time_limit,
                 requests: self.requests_per_instance,
+                expiration_dropped,
                 _slot: slot,
             },
         })
@@ -123,6 +127,9 @@ pub struct P3Instance {
     component: Arc<ComponentInfo>,
     time_limit: Duration,
     requests: usize,
+    /// Set when the handler drops this instance's [`Expiration`]: see
+    /// [`WorkerState::drop`] below.
+    expiration_dropped: Arc<AtomicBool>,
     _slot: Slot,
 }
 
@@ -156,10 +163,14 @@ impl WorkerState for P3Instance {
         let Err(error) = result else {
             return;
         };
-        // The handler says "worker panicked" for any instance dropped
-        // midway, such as an idle one when the host stops; only during a
-        // real panic is this thread unwinding.
-        if error.to_string() == "worker panicked" && !std::thread::panicking() {
+        // An instance whose task is dropped midway, such as an idle one when
+        // the host stops, comes here with an untyped "worker panicked"
+        // error (wasmtime-wasi-http 48.0.8, src/handler.rs:459, in
+        // `Dropper`'s `drop`). Its expiration, a later local of the same
+        // task, has been dropped just before, which at any other end it has
+        // not: that says which, whatever the words. Only a real panic
+        // unwinds.
+        if self.expiration_dropped.load(Ordering::Relaxed) && !std::thread::panicking() {
             return;
         }
         log::warn(format_args!(
@@ -175,6 +186,14 @@ impl WorkerState for P3Instance {
 pub struct Expiration {
     time_limit: Duration,
     timer: Pin<Box<Sleep>>,
+    /// Its instance's [`P3Instance::expiration_dropped`].
+    dropped: Arc<AtomicBool>,
+}
+
+impl Drop for Expiration {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::Relaxed);
+    }
 }
 
 impl WorkerExpiration for Expiration {
@@ -201,34 +220,24 @@ impl WorkerExpiration for Expiration {
     }
 }
 
-/// Why a request got no response from a WASI 0.3 instance, as devhost
-/// answers it.
-pub enum P3Failure {
-    /// No slot came free within the admission wait: 503.
-    Busy(super::admission::Busy),
-    /// Anything else: 500, with this reason.
-    Failed(anyhow::Error),
-}
-
 /// Sorts the handler's error into busy or failed, naming the time limit
 /// where it was the cause.
-pub fn failure(error: wasmtime::Error, time_limit: Duration) -> P3Failure {
-    use super::instances::NotAdmitted;
+pub fn failure(error: wasmtime::Error, time_limit: Duration) -> CallError {
     let instantiation = error.downcast_ref::<handler::InstantiationError<()>>();
-    let not_admitted = instantiation.and_then(|failed| failed.error.downcast_ref::<NotAdmitted>());
-    if let Some(NotAdmitted::Busy(busy)) = not_admitted {
-        return P3Failure::Busy(busy.clone());
+    let not_admitted = instantiation.and_then(|failed| failed.error.downcast_ref::<CallError>());
+    if let Some(CallError::Busy(busy)) = not_admitted {
+        return CallError::Busy(busy.clone());
     }
     if error.is::<handler::ExpirationError>() {
-        return P3Failure::Failed(anyhow::anyhow!("exceeded the time limit of {time_limit:?}"));
+        return CallError::Failed(anyhow::anyhow!("exceeded the time limit of {time_limit:?}"));
     }
     if error.is::<handler::TrapOrPanicError>() {
         // The instance's own line in the log says which.
-        return P3Failure::Failed(anyhow::anyhow!(
+        return CallError::Failed(anyhow::anyhow!(
             "its instance trapped or ran past the time limit of {time_limit:?}"
         ));
     }
-    P3Failure::Failed(anyhow::Error::from(error))
+    CallError::Failed(anyhow::Error::from(error))
 }
 
 #[cfg(test)]
@@ -237,7 +246,6 @@ mod tests {
 
     use super::*;
     use crate::runtime::admission::{Busy, Wait};
-    use crate::runtime::instances::NotAdmitted;
 
     async fn instance(requests: usize) -> P3Instance {
         let component = ComponentInfo::named("router");
@@ -246,6 +254,7 @@ mod tests {
             component,
             time_limit: Duration::from_secs(1),
             requests,
+            expiration_dropped: Default::default(),
             _slot: slot.unwrap(),
         }
     }
@@ -294,16 +303,16 @@ mod tests {
             slots: 1,
             waited: Duration::from_millis(300),
         };
-        let not_admitted = wasmtime::Error::new(NotAdmitted::Busy(busy.clone()));
+        let not_admitted = wasmtime::Error::new(CallError::Busy(busy.clone()));
         let limit = Duration::from_secs(30);
         assert!(matches!(
             failure(instantiation_failed(not_admitted), limit),
-            P3Failure::Busy(answered) if answered == busy
+            CallError::Busy(answered) if answered == busy
         ));
 
         let reason = |error| match failure(error, limit) {
-            P3Failure::Failed(error) => format!("{error:#}"),
-            P3Failure::Busy(busy) => panic!("busy: {busy}"),
+            CallError::Failed(error) => format!("{error:#}"),
+            CallError::Busy(busy) => panic!("busy: {busy}"),
         };
         let expired = wasmtime::Error::new(handler::ExpirationError);
         assert_eq!(reason(expired), "exceeded the time limit of 30s");

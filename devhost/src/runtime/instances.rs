@@ -109,19 +109,39 @@ pub struct Instances {
     admission_wait: Duration,
 }
 
-/// Why a call got no instance.
+/// What a store is for, which says how long it waits for a slot and how
+/// long it may run.
+#[derive(Debug, Clone, Copy)]
+pub enum Work {
+    /// An HTTP request, or a message someone waits on: it waits up to the
+    /// admission wait, and runs under the time limit.
+    Call,
+    /// A message nobody waits on: it waits as long as it takes, since
+    /// there is nobody to tell that it was turned away.
+    Event,
+    /// A WASI 0.3 HTTP instance, which may serve several requests, each
+    /// under the time limit (`http_p3.rs`): it waits as a call does, and
+    /// has no time limit of its own.
+    HttpP3Instance,
+    /// The service: it waits as long as it takes, and runs as long as the
+    /// host does, with no time limit.
+    Service,
+}
+
+/// Why a call into a component got no answer.
 #[derive(Debug)]
-pub enum NotAdmitted {
+pub enum CallError {
     /// Every instance of its component stayed busy: try again later.
     Busy(Busy),
-    /// Its instance could not be set up: one of the volumes cannot be
-    /// opened (its directory has gone since start-up).
+    /// It failed: its instance could not be set up (one of the volumes
+    /// cannot be opened, its directory gone since start-up), or it trapped,
+    /// or ran out of time.
     Failed(anyhow::Error),
 }
 
-impl std::error::Error for NotAdmitted {}
+impl std::error::Error for CallError {}
 
-impl fmt::Display for NotAdmitted {
+impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Busy(busy) => busy.fmt(f),
@@ -163,65 +183,22 @@ impl Instances {
         }
     }
 
-    /// A fresh store for one call into `component` (an HTTP request, or a
-    /// message someone waits on) once one of its slots is free, waiting up
-    /// to the admission wait for it.
-    pub async fn admit(&self, component: &Arc<ComponentInfo>) -> Result<Admitted, NotAdmitted> {
-        self.admit_within(component, Wait::AtMost(self.admission_wait))
-            .await
-    }
-
-    /// The same for a message nobody waits on (an event): it waits as long
-    /// as it takes, since there is nobody to tell that it was turned away.
-    pub async fn admit_event(
+    /// A fresh store for `work` in `component`, once one of its slots is
+    /// free: it waits for one, and runs, as long as `work` may.
+    pub async fn admit(
         &self,
         component: &Arc<ComponentInfo>,
-    ) -> Result<Admitted, NotAdmitted> {
-        self.admit_within(component, Wait::Unbounded).await
-    }
-
-    async fn admit_within(
-        &self,
-        component: &Arc<ComponentInfo>,
-        wait: Wait,
-    ) -> Result<Admitted, NotAdmitted> {
-        let slot =
-            (component.slots.take(&component.name, wait).await).map_err(NotAdmitted::Busy)?;
+        work: Work,
+    ) -> Result<Admitted, CallError> {
+        let (wait, time_limit) = match work {
+            Work::Call => (Wait::AtMost(self.admission_wait), Some(self.time_limit)),
+            Work::Event => (Wait::Unbounded, Some(self.time_limit)),
+            Work::HttpP3Instance => (Wait::AtMost(self.admission_wait), None),
+            Work::Service => (Wait::Unbounded, None),
+        };
+        let slot = (component.slots.take(&component.name, wait).await).map_err(CallError::Busy)?;
         Ok(Admitted {
-            store: self.new_store(component).map_err(NotAdmitted::Failed)?,
-            slot,
-        })
-    }
-
-    /// The service's store: it holds one slot as long as it runs.
-    pub async fn admit_service(
-        &self,
-        component: &Arc<ComponentInfo>,
-    ) -> Result<Admitted, NotAdmitted> {
-        let slot = (component.slots.take(&component.name, Wait::Unbounded).await)
-            .map_err(NotAdmitted::Busy)?;
-        Ok(Admitted {
-            store: self
-                .store_without_time_limit(component)
-                .map_err(NotAdmitted::Failed)?,
-            slot,
-        })
-    }
-
-    /// A store for a WASI 0.3 HTTP instance, admitted as [`Self::admit`]
-    /// admits one. It has no deadline of its own: it may serve several
-    /// requests, and each one it takes gets the time limit (`http_p3.rs`).
-    pub async fn admit_http_p3(
-        &self,
-        component: &Arc<ComponentInfo>,
-    ) -> Result<Admitted, NotAdmitted> {
-        let wait = Wait::AtMost(self.admission_wait);
-        let slot =
-            (component.slots.take(&component.name, wait).await).map_err(NotAdmitted::Busy)?;
-        Ok(Admitted {
-            store: self
-                .store_without_time_limit(component)
-                .map_err(NotAdmitted::Failed)?,
+            store: (self.new_store(component, time_limit)).map_err(CallError::Failed)?,
             slot,
         })
     }
@@ -231,50 +208,31 @@ impl Instances {
         self.time_limit
     }
 
-    /// A fresh store for one instance of `component`, with its deadline set.
-    fn new_store(&self, component: &Arc<ComponentInfo>) -> anyhow::Result<Store<ComponentState>> {
-        let mut store = self.store_without_deadline(component)?;
-
-        // Each epoch tick the guest yields to the async executor (so a busy
-        // loop cannot starve other requests on the same thread) until the
-        // deadline has passed; then the guest traps.
-        let deadline = Instant::now() + self.time_limit;
-        let limit = self.time_limit;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Err(wasmtime::Error::msg(time_limit_message(limit)))
-            } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
-        Ok(store)
-    }
-
-    /// A store for the service (which runs as long as the host) or a WASI
-    /// 0.3 HTTP instance (whose requests are timed one by one): no time
-    /// limit, but it still yields to other tasks at every epoch tick.
-    fn store_without_time_limit(
+    /// A fresh store for one instance of `component`, whose state reaches
+    /// the host-wide key-value store and broker. At every epoch tick the
+    /// guest yields to the async executor (so a busy loop cannot starve
+    /// other tasks on its thread); past `time_limit`, if it has one, it
+    /// traps instead.
+    fn new_store(
         &self,
         component: &Arc<ComponentInfo>,
-    ) -> anyhow::Result<Store<ComponentState>> {
-        let mut store = self.store_without_deadline(component)?;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
-        Ok(store)
-    }
-
-    /// A store whose state reaches the host-wide key-value store and broker.
-    fn store_without_deadline(
-        &self,
-        component: &Arc<ComponentInfo>,
+        time_limit: Option<Duration>,
     ) -> anyhow::Result<Store<ComponentState>> {
         let state = ComponentState::new(
             Arc::clone(component),
             Arc::clone(&self.keyvalue),
             Arc::clone(&self.broker),
         )?;
-        Ok(Store::new(&self.engine, state))
+        let mut store = Store::new(&self.engine, state);
+        let deadline = time_limit.map(|limit| (Instant::now() + limit, limit));
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| match deadline {
+            Some((deadline, limit)) if Instant::now() >= deadline => {
+                Err(wasmtime::Error::msg(time_limit_message(limit)))
+            }
+            _ => Ok(UpdateDeadline::Yield(1)),
+        });
+        Ok(store)
     }
 
     /// Runs `call` (instantiating and calling a component) under the time
@@ -372,9 +330,8 @@ mod tests {
     async fn epoch_deadline_stops_a_busy_guest() {
         let instances = test_instances(Duration::from_millis(200));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances
-            .new_store(&ComponentInfo::named("runaway"))
-            .unwrap();
+        let runaway = ComponentInfo::named("runaway");
+        let mut store = (instances.new_store(&runaway, Some(instances.time_limit))).unwrap();
 
         let started = Instant::now();
         // No tokio timeout here: only the epoch deadline can end this call.
@@ -392,9 +349,8 @@ mod tests {
         // while the guest loops only if the guest yields.
         let instances = test_instances(Duration::from_millis(500));
         let _ticker = EpochTicker::start(instances.engine.clone()).unwrap();
-        let mut store = instances
-            .new_store(&ComponentInfo::named("runaway"))
-            .unwrap();
+        let runaway = ComponentInfo::named("runaway");
+        let mut store = (instances.new_store(&runaway, Some(instances.time_limit))).unwrap();
 
         let started = Instant::now();
         let timer = async {

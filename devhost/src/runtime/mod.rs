@@ -1,18 +1,12 @@
-//! The runtime: reading a project's `.wash/config.yaml`, building it,
-//! compiling and linking its components with the interfaces devhost
-//! provides (`src/interfaces/`), and running them, a fresh instance for
+//! The runtime: compiling and linking a project's components (as
+//! `src/project/` reads them) with the interfaces devhost provides
+//! (`src/interfaces/`), and running them, a fresh instance for
 //! every HTTP request and every message (or, for a WASI 0.3 component, as
 //! `http_p3.rs` says), each admitted to its component's share of the pool
 //! and run under a time limit.
 
 // In the order they build on each other: each module uses only those
 // above it (a blank line between them keeps rustfmt from sorting them).
-mod config_source;
-
-pub mod config;
-
-mod build_command;
-
 mod admission;
 
 mod guest_output;

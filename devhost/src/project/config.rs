@@ -19,7 +19,7 @@ pub use crate::interfaces::wasi_config::ConfigMap;
 
 /// `configs:`, `secrets:` and the `environment` that takes them in.
 pub use super::config_source::{ConfigSource, EnvironmentLayer, SecretSource, Source};
-use super::config_source::{deserialize_secrets, resolve_environment};
+use super::config_source::{Resolver, deserialize_secrets};
 
 /// Where the config lives, relative to the project directory.
 pub const CONFIG_FILE: &str = ".wash/config.yaml";
@@ -227,15 +227,17 @@ impl ProjectConfig {
     /// they name, as wash dev does after its build. An error names the
     /// source and the key, never a value.
     pub fn environment(&self, project_dir: &Path) -> anyhow::Result<Environment> {
-        let resolve = |layer: Option<&EnvironmentLayer>, owner: &str| {
-            resolve_environment(layer, owner, &self.configs, &self.secrets, project_dir)
+        let resolver = Resolver {
+            configs: &self.configs,
+            secrets: &self.secrets,
+            project_dir,
         };
-        let workload = resolve(self.workload.environment.as_ref(), "workload")
+        let workload = (resolver.resolve(self.workload.environment.as_ref(), "workload"))
             .context("failed to resolve workload-level configuration")?;
         let components = (self.dev.components.iter())
             .map(|component| {
                 let owner = format!("dev component '{}'", component.name);
-                let own = resolve(component.environment.as_ref(), &owner)?;
+                let own = resolver.resolve(component.environment.as_ref(), &owner)?;
                 Ok(overlay(&workload, &own))
             })
             .collect::<anyhow::Result<_>>()?;
@@ -268,35 +270,20 @@ impl ProjectConfig {
         if let Some(path) = &self.build.component_path
             && !self.dev.service
         {
-            specs.push(ComponentSpec {
-                name: name_from_file(path),
-                wash_name: WASH_DEV_COMPONENT.to_string(),
-                file: project_dir.join(path),
-                config: overlay(&self.workload.config, &environment.workload),
-                environment: environment.workload.clone(),
-                allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
-                sockets: connect.clone(),
-            });
+            let file = project_dir.join(path);
+            let workload = &environment.workload;
+            specs.push(self.spec(file, WASH_DEV_COMPONENT, None, workload, connect.clone()));
         }
         for (index, component) in self.dev.components.iter().enumerate() {
             // `parse` has checked that every entry has a file.
             let Some(file) = &component.file else {
                 continue;
             };
-            let own = environment.components.get(index).cloned();
+            let file = project_dir.join(file);
+            let own = (environment.components.get(index)).cloned();
             let own = own.unwrap_or_default();
-            specs.push(ComponentSpec {
-                name: component.name.clone(),
-                wash_name: component.name.clone(),
-                file: project_dir.join(file),
-                config: overlay(&overlay(&self.workload.config, &component.config), &own),
-                environment: own,
-                allowed_hosts: (component.allowed_hosts.as_ref())
-                    .or(self.workload.allowed_hosts.as_ref())
-                    .cloned()
-                    .unwrap_or_default(),
-                sockets: connect.clone(),
-            });
+            let name = &component.name;
+            specs.push(self.spec(file, name, Some(component), &own, connect.clone()));
         }
         specs
     }
@@ -309,15 +296,38 @@ impl ProjectConfig {
             true => self.build.component_path.as_ref(),
             false => self.dev.service_file.as_ref(),
         }?;
-        Some(ComponentSpec {
-            name: name_from_file(file),
-            wash_name: "service".into(),
-            file: project_dir.join(file),
-            config: overlay(&self.workload.config, &environment.workload),
-            environment: environment.workload.clone(),
-            allowed_hosts: self.workload.allowed_hosts.clone().unwrap_or_default(),
-            sockets: Sockets::ListenOn(self.service_ports()),
-        })
+        let file = project_dir.join(file);
+        let listen = Sockets::ListenOn(self.service_ports());
+        Some(self.spec(file, "service", None, &environment.workload, listen))
+    }
+
+    /// The component in `file`, named `wash_name` in wash's workload: the
+    /// workload's settings, with its `dev.components` `entry`'s over them
+    /// (the built component and the service have none), and its resolved
+    /// `environment` over its config.
+    fn spec(
+        &self,
+        file: PathBuf,
+        wash_name: &str,
+        entry: Option<&DevComponent>,
+        environment: &ConfigMap,
+        sockets: Sockets,
+    ) -> ComponentSpec {
+        let mut config = self.workload.config.clone();
+        let mut allowed_hosts = self.workload.allowed_hosts.as_ref();
+        if let Some(entry) = entry {
+            config = overlay(&config, &entry.config);
+            allowed_hosts = entry.allowed_hosts.as_ref().or(allowed_hosts);
+        }
+        ComponentSpec {
+            name: entry.map_or_else(|| name_from_file(&file), |entry| entry.name.clone()),
+            wash_name: wash_name.to_string(),
+            config: overlay(&config, environment),
+            environment: environment.clone(),
+            allowed_hosts: allowed_hosts.cloned().unwrap_or_default(),
+            sockets,
+            file,
+        }
     }
 
     /// The declared TCP ports of the service.

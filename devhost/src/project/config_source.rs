@@ -115,42 +115,61 @@ pub fn deserialize_secrets<'de, D: Deserializer<'de>>(
     })
 }
 
-/// `layer` resolved into one map. `owner` names where it is declared
-/// (`workload`, `dev component 'name'`) in errors; relative paths are
-/// relative to `project_dir`, and a secret file inside it that git does
-/// not ignore draws a warning.
-pub fn resolve_environment(
-    layer: Option<&EnvironmentLayer>,
-    owner: &str,
-    configs: &BTreeMap<String, ConfigSource>,
-    secrets: &BTreeMap<String, SecretSource>,
-    project_dir: &Path,
-) -> anyhow::Result<ConfigMap> {
-    let Some(layer) = layer else {
-        return Ok(ConfigMap::new());
-    };
-    let mut out = layer.config.clone();
-    let configs = |name: &String| configs.get(name).map(|source| &source.0);
-    take_in(
-        &mut out,
-        &layer.config_from,
-        Kind::Config,
-        configs,
-        owner,
-        project_dir,
-    )
-    .with_context(|| format!("failed to resolve {owner} environment.configFrom"))?;
-    let secrets = |name: &String| secrets.get(name).map(|source| &source.0);
-    take_in(
-        &mut out,
-        &layer.secret_from,
-        Kind::Secret,
-        secrets,
-        owner,
-        project_dir,
-    )
-    .with_context(|| format!("failed to resolve {owner} environment.secretFrom"))?;
-    Ok(out)
+/// What an `environment` is resolved against: the project's `configs:`
+/// and `secrets:`, and its directory, which relative paths start from (a
+/// secret file inside it that git does not ignore draws a warning).
+pub struct Resolver<'a> {
+    pub configs: &'a BTreeMap<String, ConfigSource>,
+    pub secrets: &'a BTreeMap<String, SecretSource>,
+    pub project_dir: &'a Path,
+}
+
+impl Resolver<'_> {
+    /// `layer` resolved into one map. `owner` names where it is declared
+    /// (`workload`, `dev component 'name'`) in errors.
+    pub fn resolve(
+        &self,
+        layer: Option<&EnvironmentLayer>,
+        owner: &str,
+    ) -> anyhow::Result<ConfigMap> {
+        let Some(layer) = layer else {
+            return Ok(ConfigMap::new());
+        };
+        let mut out = layer.config.clone();
+        self.take_in(&mut out, &layer.config_from, Kind::Config, owner)
+            .with_context(|| format!("failed to resolve {owner} environment.configFrom"))?;
+        self.take_in(&mut out, &layer.secret_from, Kind::Secret, owner)
+            .with_context(|| format!("failed to resolve {owner} environment.secretFrom"))?;
+        Ok(out)
+    }
+
+    /// Lays each source of `kind` that `names` names over `out`, in order.
+    fn take_in(
+        &self,
+        out: &mut ConfigMap,
+        names: &[String],
+        kind: Kind,
+        owner: &str,
+    ) -> anyhow::Result<()> {
+        for name in names {
+            let source = match kind {
+                Kind::Config => self.configs.get(name).map(|config| &config.0),
+                Kind::Secret => self.secrets.get(name).map(|secret| &secret.0),
+            };
+            let Some(source) = source else {
+                match kind {
+                    Kind::Config => bail!(
+                        "{owner} references config '{name}' which is not defined in the top-level `configs:` block"
+                    ),
+                    Kind::Secret => bail!(
+                        "{owner} references secret '{name}' which is not defined in the top-level `secrets:` block"
+                    ),
+                }
+            };
+            out.extend(source.resolve(kind, name, self.project_dir)?);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,31 +185,6 @@ impl Kind {
             Kind::Secret => "secret source",
         }
     }
-}
-
-/// Lays each source that `names` names over `out`, in order.
-fn take_in<'a>(
-    out: &mut ConfigMap,
-    names: &[String],
-    kind: Kind,
-    catalog: impl Fn(&String) -> Option<&'a Source>,
-    owner: &str,
-    project_dir: &Path,
-) -> anyhow::Result<()> {
-    for name in names {
-        let Some(source) = catalog(name) else {
-            match kind {
-                Kind::Config => bail!(
-                    "{owner} references config '{name}' which is not defined in the top-level `configs:` block"
-                ),
-                Kind::Secret => bail!(
-                    "{owner} references secret '{name}' which is not defined in the top-level `secrets:` block"
-                ),
-            }
-        };
-        out.extend(source.resolve(kind, name, project_dir)?);
-    }
-    Ok(())
 }
 
 impl Source {
@@ -704,10 +698,14 @@ mod tests {
     fn literal_then_config_from_then_secret_from_each_in_list_order() {
         let (configs, secrets) = catalogs();
         let project = tempfile::tempdir().unwrap();
+        let resolver = Resolver {
+            configs: &configs,
+            secrets: &secrets,
+            project_dir: project.path(),
+        };
         let resolve = |yaml: &str| {
             let layer: EnvironmentLayer = serde_yaml_ng::from_str(yaml).unwrap();
-            resolve_environment(Some(&layer), "workload", &configs, &secrets, project.path())
-                .unwrap()
+            resolver.resolve(Some(&layer), "workload").unwrap()
         };
         let all = resolve(
             "{config: {KEY: literal, ONLY_LITERAL: '1'}, configFrom: [first, second], secretFrom: [one, two]}",
@@ -733,26 +731,21 @@ mod tests {
             "first"
         );
         assert_eq!(resolve("{config: {KEY: literal}}")["KEY"], "literal");
-        assert!(
-            resolve_environment(None, "workload", &configs, &secrets, project.path())
-                .unwrap()
-                .is_empty()
-        );
+        assert!(resolver.resolve(None, "workload").unwrap().is_empty());
     }
 
     #[test]
     fn an_undefined_name_is_an_error_naming_it_and_its_owner() {
         let (configs, secrets) = catalogs();
         let project = tempfile::tempdir().unwrap();
+        let resolver = Resolver {
+            configs: &configs,
+            secrets: &secrets,
+            project_dir: project.path(),
+        };
         let error = |yaml: &str| {
             let layer: EnvironmentLayer = serde_yaml_ng::from_str(yaml).unwrap();
-            error_of(resolve_environment(
-                Some(&layer),
-                "dev component 'x'",
-                &configs,
-                &secrets,
-                project.path(),
-            ))
+            error_of(resolver.resolve(Some(&layer), "dev component 'x'"))
         };
         assert_eq!(
             error("configFrom: [first, typo]"),
