@@ -21,9 +21,15 @@ struct Args {
     #[arg(long, value_name = "IP:PORT")]
     address: Option<SocketAddr>,
 
-    /// Skip build.command and load the component files as they are.
+    /// Skip build.command and load the component files as they are
+    /// (nothing is watched then).
     #[arg(long)]
     no_build: bool,
+
+    /// Build once, at start, instead of watching the project's files and
+    /// building and swapping in each change.
+    #[arg(long)]
+    no_watch: bool,
 
     /// Carry wasmcloud:messaging over this NATS server (like
     /// nats://127.0.0.1:4222) instead of in-process; overrides
@@ -66,6 +72,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         project_dir: args.project_dir,
         address: args.address,
         build: !args.no_build,
+        watch: !args.no_build && !args.no_watch,
         nats_url: args.nats_url,
         max_instances: args.max_instances,
         admission_wait: Duration::from_millis(args.admission_wait_ms),
@@ -77,7 +84,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let url = format!("http://{}", host.local_addr());
     match host.http_component() {
         Some(name) => println!("devhost: serving {name} on {url}"),
-        None => println!("devhost: listening on {url} (no component serves HTTP)"),
+        None if host.serves() => {
+            println!("devhost: listening on {url} (no component serves HTTP)");
+        }
+        None => println!("devhost: listening on {url} (nothing to serve until a build succeeds)"),
+    }
+    if host.watches() {
+        println!("devhost: watching for changes (--no-watch to build only once)");
     }
 
     tokio::signal::ctrl_c().await?;

@@ -131,3 +131,41 @@ fn git(dir: &Path, args: &[&str]) -> String {
     assert!(output.status.success(), "git {args:?}: {stderr}");
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// A `cp -r` copy of `template`'s folder from [`snapshot`], in the scratch
+/// directory, with its package renamed `name` (in `Cargo.toml`,
+/// `Cargo.lock` and the component path of `.wash/config.yaml`): its build
+/// output, in the target directory every copy shares, is then its own, and
+/// no other test's build of the same template overwrites its component.
+pub fn renamed_copy(template: &str, name: &str) -> PathBuf {
+    let copies = scratch().join("renamed");
+    std::fs::create_dir_all(&copies).unwrap();
+    let copy = copies.join(name);
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(snapshot().join(template))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -r {template} failed");
+    rename_package(&copy, template, name);
+    share_target(&copy);
+    copy
+}
+
+/// Renames the package `from` in `dir` to `to`, and its component file.
+pub fn rename_package(dir: &Path, from: &str, to: &str) {
+    let package = |name: &str| format!("name = \"{name}\"");
+    let file = |name: &str| format!("{}.wasm", name.replace('-', "_"));
+    for (path, old, new) in [
+        ("Cargo.toml", package(from), package(to)),
+        ("Cargo.lock", package(from), package(to)),
+        (".wash/config.yaml", file(from), file(to)),
+    ] {
+        let path = dir.join(path);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        std::fs::write(&path, text.replacen(&old, &new, 1)).unwrap();
+    }
+}

@@ -46,7 +46,7 @@ impl DevhostProcess {
         let mut process = Process::spawn("devhost", command);
         // "devhost: serving http-api on http://127.0.0.1:PORT", or "devhost:
         // listening on http://127.0.0.1:PORT (no component serves HTTP)".
-        let banner = process.wait_for_line(Duration::from_secs(60), |line| {
+        let banner = process.wait_for_line(Duration::from_secs(300), |line| {
             line.starts_with("devhost: serving ") || line.starts_with("devhost: listening on ")
         });
         let url = banner
@@ -88,9 +88,10 @@ impl DevhostProcess {
         self.process.output()
     }
 
-    /// Waits (a minute at most) for a line of output that is `wanted`.
+    /// Waits (three minutes at most: a build may come first) for a line of
+    /// output that is `wanted`.
     pub fn wait_for_line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
-        self.process.wait_for_line(Duration::from_secs(60), wanted)
+        self.process.wait_for_line(Duration::from_secs(180), wanted)
     }
 
     pub fn id(&self) -> u32 {

@@ -8,3 +8,5 @@ mod config_source;
 pub mod config;
 
 pub mod build_command;
+
+pub mod watch;

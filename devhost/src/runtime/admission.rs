@@ -26,8 +26,8 @@ pub const DEFAULT_ADMISSION_WAIT: Duration = Duration::from_secs(10);
 /// What a client is told to wait before trying again, in seconds.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
-/// One component's share of the instance pool.
-#[derive(Debug)]
+/// One component's share of the instance pool. A clone is the same share.
+#[derive(Debug, Clone)]
 pub struct Slots {
     semaphore: Arc<Semaphore>,
     count: usize,
@@ -74,6 +74,11 @@ impl Slots {
             semaphore: Arc::new(Semaphore::new(count)),
             count,
         }
+    }
+
+    /// How many instances the share allows at once.
+    pub fn count(&self) -> usize {
+        self.count
     }
 
     /// Takes a slot for an instance of `component`, waiting as `wait` says.

@@ -1,7 +1,9 @@
 //! Compiling and linking a project's components, and sorting them by what
 //! they export: the one that serves HTTP, and those that handle messages.
+//! A [`Loader`] does it build after build, compiling only what changed.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -33,6 +35,9 @@ pub struct Components {
     pub handlers: Vec<HandlerComponent>,
     /// The long-running service, if the project has one.
     pub service: Option<Service>,
+    /// The components whose files were compiled for this load: new, or
+    /// changed since the last.
+    pub compiled: Vec<String>,
 }
 
 /// A `wasi:cli/run` component that runs as long as the host does.
@@ -92,41 +97,154 @@ fn top_level_exports(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
     Ok(exports)
 }
 
-/// Compiles and links every component, in manifest order, and the service,
-/// sharing `max_instances` out between them (see admission.rs). Each of
-/// them gets every one of `volumes`, as under `wash dev`. WASI 0.3 is
-/// linked in only if `wasi_p3` (the engine must support it).
-pub async fn load(
-    engine: &Engine,
-    wasi_p3: bool,
-    specs: Vec<ComponentSpec>,
-    service: Option<ComponentSpec>,
-    volumes: Arc<[Volume]>,
-    max_instances: u32,
-) -> anyhow::Result<Components> {
-    let Some(share) = admission::shares(max_instances, specs.len(), service.is_some()) else {
-        bail!(
-            "{max_instances} instances at once are too few for {} components: each needs one",
-            specs.len() + usize::from(service.is_some())
-        );
-    };
-    let linker = new_linker(engine, wasi_p3)?;
-    let mut components = Components::default();
-    for spec in specs {
-        components.add(load_one(engine, &linker, spec, &volumes, share).await?)?;
+/// Loads a project's components, build after build, with one engine and
+/// linker. It keeps each component file's bytes and compiled code, so that
+/// a new build compiles only the files that changed, and each component's
+/// share of the instance pool, so that instances of its old build and its
+/// new one together stay within it.
+pub struct Loader {
+    engine: Engine,
+    linker: Linker<ComponentState>,
+    compiled: HashMap<PathBuf, Compiled>,
+    slots: HashMap<String, Slots>,
+}
+
+struct Compiled {
+    bytes: Vec<u8>,
+    component: Component,
+}
+
+impl Loader {
+    /// WASI 0.3 is linked in only if `wasi_p3` (the engine must support it).
+    pub fn new(engine: &Engine, wasi_p3: bool) -> anyhow::Result<Self> {
+        Ok(Self {
+            engine: engine.clone(),
+            linker: new_linker(engine, wasi_p3)?,
+            compiled: HashMap::new(),
+            slots: HashMap::new(),
+        })
     }
-    if let Some(spec) = service {
-        let loaded = load_one(engine, &linker, spec, &volumes, 1).await?;
-        let name = &loaded.info.name;
-        let pre = CommandPre::new(loaded.pre)
+
+    /// Compiles (if new or changed) and links every component, in manifest
+    /// order, and the service, sharing `max_instances` out between them
+    /// (see admission.rs). Each of them gets every one of `volumes`, as
+    /// under `wash dev`.
+    pub async fn load(
+        &mut self,
+        specs: Vec<ComponentSpec>,
+        service: Option<ComponentSpec>,
+        volumes: Arc<[Volume]>,
+        max_instances: u32,
+    ) -> anyhow::Result<Components> {
+        let Some(share) = admission::shares(max_instances, specs.len(), service.is_some()) else {
+            bail!(
+                "{max_instances} instances at once are too few for {} components: each needs one",
+                specs.len() + usize::from(service.is_some())
+            );
+        };
+        let mut components = Components::default();
+        for spec in specs {
+            let loaded = self
+                .load_one(spec, &volumes, share, &mut components)
+                .await?;
+            components.add(loaded)?;
+        }
+        if let Some(spec) = service {
+            let loaded = self.load_one(spec, &volumes, 1, &mut components).await?;
+            let name = &loaded.info.name;
+            let pre = CommandPre::new(loaded.pre)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{name}: a service must export wasi:cli/run"))?;
+            components.service = Some(Service {
+                component: loaded.info,
+                pre,
+            });
+        }
+        Ok(components)
+    }
+
+    async fn load_one(
+        &mut self,
+        spec: ComponentSpec,
+        volumes: &Arc<[Volume]>,
+        slots: usize,
+        components: &mut Components,
+    ) -> anyhow::Result<Loaded> {
+        let ComponentSpec {
+            name,
+            wash_name,
+            file,
+            config,
+            environment,
+            allowed_hosts,
+            sockets,
+        } = spec;
+        let (component, compiled) = self
+            .compile(&file)
+            .await
+            .with_context(|| format!("component {name}: cannot load {}", file.display()))?;
+        if compiled {
+            components.compiled.push(name.clone());
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("{name}: a service must export wasi:cli/run"))?;
-        components.service = Some(Service {
-            component: loaded.info,
+            .with_context(|| format!("component {name}: cannot link its imports"))?;
+
+        let exports: Vec<String> = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(export, _)| export.to_string())
+            .collect();
+        let slots = match self.slots.get(&name) {
+            Some(kept) if kept.count() == slots => kept.clone(),
+            _ => Slots::new(slots),
+        };
+        self.slots.insert(name.clone(), slots.clone());
+        Ok(Loaded {
+            info: Arc::new(ComponentInfo {
+                name,
+                config,
+                environment,
+                allowed_hosts,
+                sockets,
+                volumes: Arc::clone(volumes),
+                slots,
+            }),
+            wash_name,
             pre,
-        });
+            exports_http: exports_interface(&exports, HTTP_EXPORT),
+            exports_http_p3: exports_interface(&exports, HTTP_P3_EXPORT),
+            exports_message_handler: exports_interface(&exports, MESSAGE_HANDLER_EXPORT),
+        })
     }
-    Ok(components)
+
+    /// The component in `file`, and whether it was compiled now: only if
+    /// its bytes differ from the last time. Compiling takes a while
+    /// (seconds for a big component), so it runs off the async worker
+    /// threads.
+    async fn compile(&mut self, file: &PathBuf) -> anyhow::Result<(Component, bool)> {
+        let bytes = tokio::fs::read(file).await?;
+        if let Some(kept) = self.compiled.get(file)
+            && kept.bytes == bytes
+        {
+            return Ok((kept.component.clone(), false));
+        }
+        let engine = self.engine.clone();
+        let (bytes, component) = tokio::task::spawn_blocking(move || {
+            let component = Component::new(&engine, &bytes);
+            (bytes, component)
+        })
+        .await?;
+        let component = component?;
+        let compiled = Compiled {
+            bytes,
+            component: component.clone(),
+        };
+        self.compiled.insert(file.clone(), compiled);
+        Ok((component, true))
+    }
 }
 
 /// One linker for every component: WASI and wasi:http, 0.2 and, if
@@ -157,63 +275,6 @@ struct Loaded {
     exports_http: bool,
     exports_http_p3: bool,
     exports_message_handler: bool,
-}
-
-async fn load_one(
-    engine: &Engine,
-    linker: &Linker<ComponentState>,
-    spec: ComponentSpec,
-    volumes: &Arc<[Volume]>,
-    slots: usize,
-) -> anyhow::Result<Loaded> {
-    let ComponentSpec {
-        name,
-        wash_name,
-        file,
-        config,
-        environment,
-        allowed_hosts,
-        sockets,
-    } = spec;
-    let component = compile(engine, &file)
-        .await
-        .with_context(|| format!("component {name}: cannot load {}", file.display()))?;
-    let pre = linker
-        .instantiate_pre(&component)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("component {name}: cannot link its imports"))?;
-
-    let exports: Vec<String> = component
-        .component_type()
-        .exports(engine)
-        .map(|(export, _)| export.to_string())
-        .collect();
-    Ok(Loaded {
-        info: Arc::new(ComponentInfo {
-            name,
-            config,
-            environment,
-            allowed_hosts,
-            sockets,
-            volumes: Arc::clone(volumes),
-            slots: Slots::new(slots),
-        }),
-        wash_name,
-        pre,
-        exports_http: exports_interface(&exports, HTTP_EXPORT),
-        exports_http_p3: exports_interface(&exports, HTTP_P3_EXPORT),
-        exports_message_handler: exports_interface(&exports, MESSAGE_HANDLER_EXPORT),
-    })
-}
-
-/// Compiling takes a while (seconds for a big component), so it runs off
-/// the async worker threads.
-async fn compile(engine: &Engine, file: &Path) -> anyhow::Result<Component> {
-    let engine = engine.clone();
-    let file = file.to_path_buf();
-    let component =
-        tokio::task::spawn_blocking(move || Component::from_file(&engine, &file)).await??;
-    Ok(component)
 }
 
 /// Whether one of `exports` is `interface` at some version

@@ -1,10 +1,10 @@
 //! Running message handlers: every message the broker delivers to a
 //! component runs its `wasmcloud:messaging/handler` export in a fresh
-//! instance, on a task of its own.
+//! instance of the component's latest build, on a task of its own.
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::instances::{CallError, Instances, Work};
 use super::state::{ComponentInfo, ComponentState};
@@ -18,15 +18,17 @@ pub struct Handler {
 }
 
 impl Handler {
-    /// Handles each delivery until the broker stops sending them.
+    /// Handles each delivery until the broker stops sending them, each with
+    /// the handler `latest` holds when it arrives: a new build swaps it
+    /// there, and messages already running finish on the old one.
     pub async fn serve(
-        self,
+        latest: watch::Receiver<Arc<Handler>>,
         instances: Arc<Instances>,
         mut deliveries: mpsc::UnboundedReceiver<Delivery>,
     ) {
-        let handler = Arc::new(self);
         while let Some(delivery) = deliveries.recv().await {
-            let (handler, instances) = (Arc::clone(&handler), Arc::clone(&instances));
+            let handler = Arc::clone(&latest.borrow());
+            let instances = Arc::clone(&instances);
             tokio::spawn(async move { handler.run(&instances, delivery).await });
         }
     }

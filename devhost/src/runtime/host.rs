@@ -1,4 +1,5 @@
-//! Starting a dev host: config, build, compile, link, listen.
+//! Starting a dev host: config, listen, build, compile, link, serve, and
+//! (with [`Options::watch`]) the dev loop.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
@@ -7,15 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::admission::DEFAULT_ADMISSION_WAIT;
-use super::instances::{DEFAULT_MAX_INSTANCES, EpochTicker, Instances, Work, new_engine};
-use super::{components, http};
+use super::dev_loop;
+use super::http::{self, HttpServer};
+use super::instances::DEFAULT_MAX_INSTANCES;
+use super::live::{Live, Settings};
 use crate::interfaces::bindings::messaging_types::BrokerMessage;
-use crate::interfaces::messaging::{Broker, Subscription, Transport};
-use crate::log;
+use crate::interfaces::messaging::{Broker, Transport};
 use crate::project::build_command;
 use crate::project::config::ProjectConfig;
 
@@ -54,6 +56,10 @@ pub struct Options {
     /// to 16 at once) before it is dropped: 1, the default, gives each
     /// request a fresh instance, as `wash dev` does.
     pub p3_requests_per_instance: usize,
+    /// Watch the project's files, and build and swap in each change (see
+    /// `dev_loop.rs`). A failed build then keeps the last good one serving,
+    /// and a failed first build answers every request 503 with its error.
+    pub watch: bool,
 }
 
 impl Default for Options {
@@ -68,6 +74,7 @@ impl Default for Options {
             max_instances: DEFAULT_MAX_INSTANCES,
             admission_wait: DEFAULT_ADMISSION_WAIT,
             p3_requests_per_instance: 1,
+            watch: false,
         }
     }
 }
@@ -75,14 +82,27 @@ impl Default for Options {
 /// A dev host serving HTTP on a background task.
 pub struct RunningHost {
     local_addr: SocketAddr,
-    http_component: Option<String>,
     broker: Arc<Broker>,
-    stop: oneshot::Sender<()>,
-    server: JoinHandle<()>,
-    // Stops the message handlers and NATS receivers when the host goes away.
-    _tasks: Tasks,
-    // Stops the epoch thread when the host goes away.
-    _epoch_ticker: EpochTicker,
+    server: Arc<HttpServer>,
+    stop: Option<oneshot::Sender<()>>,
+    serving: JoinHandle<()>,
+    /// The builds: kept here, or by the dev loop when it watches.
+    _builds: Builds,
+}
+
+enum Builds {
+    /// Built once: held so that its service and handlers keep running.
+    Fixed { _live: Box<Live> },
+    /// Held by the dev loop's task.
+    Watched(JoinHandle<()>),
+}
+
+impl Drop for Builds {
+    fn drop(&mut self) {
+        if let Self::Watched(dev_loop) = self {
+            dev_loop.abort();
+        }
+    }
 }
 
 impl RunningHost {
@@ -91,9 +111,20 @@ impl RunningHost {
         self.local_addr
     }
 
+    /// Whether it watches the project and swaps in each new build.
+    pub fn watches(&self) -> bool {
+        matches!(self._builds, Builds::Watched(_))
+    }
+
+    /// Whether a build has loaded (with [`Options::watch`], the first may
+    /// have failed).
+    pub fn serves(&self) -> bool {
+        self.server.serves()
+    }
+
     /// The name of the component serving HTTP, if any does.
-    pub fn http_component(&self) -> Option<&str> {
-        self.http_component.as_deref()
+    pub fn http_component(&self) -> Option<String> {
+        self.server.component_name()
     }
 
     /// Sends a request, as a component's `consumer::request` does (over NATS
@@ -130,23 +161,28 @@ impl RunningHost {
     }
 
     /// Stops accepting connections and closes open ones.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.server.await;
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.serving).await;
     }
 }
 
-/// Background tasks that end with the host.
-struct Tasks(Vec<JoinHandle<()>>);
-
-impl Drop for Tasks {
+impl Drop for RunningHost {
     fn drop(&mut self) {
-        self.0.iter().for_each(JoinHandle::abort);
+        // The handlers' tasks and the NATS subscriptions end with it.
+        self.broker.close();
     }
 }
+
+/// What every request gets before the first build has loaded.
+const BUILDING: &str = "devhost is building the project; try again in a moment\n";
 
 /// Loads the project's config, builds (if asked), compiles and links every
-/// component, binds the address and starts serving.
+/// component, binds the address and starts serving; with
+/// [`Options::watch`], keeps watching the project and swapping in each new
+/// build (see `dev_loop.rs`).
 pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
     let project_dir = &options.project_dir;
     let config = ProjectConfig::load(project_dir)?;
@@ -154,45 +190,6 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
         Some(address) => address,
         None => config.address()?.unwrap_or(DEFAULT_ADDRESS),
     };
-    // Bind and connect before the (possibly long) build, so that a taken
-    // port or an unreachable NATS server fails fast.
-    let listener = TcpListener::bind(address)
-        .await
-        .with_context(|| format!("cannot listen on {address}"))?;
-    let local_addr = listener.local_addr()?;
-    let transport = match nats_url(&options, &config) {
-        Some(url) => Transport::nats(url).await?,
-        None => Transport::default(),
-    };
-
-    if options.build {
-        build_command::run(&config.build, project_dir).await?;
-    }
-    // After the build, as under wash: `configs:` and `secrets:` are read
-    // now, and a missing variable or a refused file stops here.
-    let environment = config.environment(project_dir)?;
-    let specs = config.components(project_dir, &environment);
-    let service = config.service(project_dir, &environment);
-    if specs.is_empty() && service.is_none() {
-        bail!("no components: set build.component_path or dev.components in the config");
-    }
-    for spec in specs.iter().chain(&service) {
-        if !spec.file.is_file() {
-            let hint = if options.build {
-                ""
-            } else {
-                " (build it, or drop --no-build)"
-            };
-            bail!(
-                "component {}: {} not found{hint}",
-                spec.name,
-                spec.file.display()
-            );
-        }
-    }
-    // After the build, which may be what makes them, as under wash.
-    let volumes = config.volumes(project_dir)?;
-
     if options.admission_wait > options.request_timeout {
         bail!(
             "the admission wait ({:?}) must not be longer than the request time limit ({:?})",
@@ -200,93 +197,80 @@ pub async fn start(options: Options) -> anyhow::Result<RunningHost> {
             options.request_timeout
         );
     }
-    let wasi_p3 = components::any_exports_http_p3(specs.iter().chain(&service))?;
-    let engine = new_engine(options.max_instances, wasi_p3)?;
-    let components = components::load(
-        &engine,
-        wasi_p3,
-        specs,
-        service,
-        volumes.into(),
-        options.max_instances,
-    )
-    .await?;
-
-    // Each handler gets a channel, the broker the sending end: the broker
-    // routes messages, the handlers run them.
-    let mut subscriptions = Vec::new();
-    let mut handlers = Vec::new();
-    for handler in components.handlers {
-        let (deliveries, received) = mpsc::unbounded_channel();
-        subscriptions.push(Subscription {
-            component: handler.handler.component.name.clone(),
-            patterns: handler.patterns,
-            consumer_group: handler.consumer_group,
-            deliveries,
-        });
-        handlers.push((handler.handler, received));
-    }
-    let broker = Arc::new(Broker::new(subscriptions, transport));
-    let epoch_ticker = EpochTicker::start(engine.clone())?;
-    let instances = Arc::new(Instances::new(
-        engine,
-        Default::default(),
-        Arc::clone(&broker),
-        options.request_timeout,
-        options.admission_wait,
-    ));
-
-    let http_component = components.http.as_ref().map(|t| t.component.name.clone());
-    let server = Arc::new(http::HttpServer::new(
-        Arc::clone(&instances),
-        components.http,
-        options.quiet,
-        options.p3_requests_per_instance,
-    )?);
-
-    let mut tasks = broker.serve(options.quiet).await?;
-    for (handler, received) in handlers {
-        tasks.push(tokio::spawn(
-            handler.serve(Arc::clone(&instances), received),
-        ));
-    }
-    if let Some(service) = components.service {
-        tasks.push(tokio::spawn(run_service(instances, service)));
-    }
+    // Bind and connect before the (possibly long) build, so that a taken
+    // port or an unreachable NATS server fails fast.
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local_addr = listener.local_addr()?;
+    let nats = nats_url(&options, &config).map(String::from);
+    let transport = match &nats {
+        Some(url) => Transport::nats(url).await?,
+        None => Transport::default(),
+    };
+    let broker = Arc::new(Broker::new(Vec::new(), transport));
+    let server = Arc::new(HttpServer::new(options.quiet, BUILDING.to_string()));
     let (stop, stopped) = oneshot::channel();
-    let server = tokio::spawn(http::serve(listener, server, stopped));
-
+    let serving = tokio::spawn(http::serve(listener, Arc::clone(&server), stopped));
+    let settings = Settings {
+        max_instances: options.max_instances,
+        time_limit: options.request_timeout,
+        admission_wait: options.admission_wait,
+        p3_requests_per_instance: options.p3_requests_per_instance,
+        builds: options.build,
+        quiet: options.quiet,
+    };
+    let mut live = Live::new(
+        project_dir.clone(),
+        settings,
+        Arc::clone(&broker),
+        Arc::clone(&server),
+    );
+    // Without watching, a failed first build is the end (and dropping
+    // `stop` stops the server); with it, the loop goes on.
+    let first = first_build(&options, &config, &mut live).await;
+    let builds = if options.watch {
+        if let Err(error) = first {
+            live.first_failed(&error);
+        }
+        let fixed = dev_loop::Fixed {
+            address: options
+                .address
+                .is_none()
+                .then(|| config.address().ok().flatten()),
+            listening: local_addr,
+            nats: options.nats_url.is_none().then_some(nats),
+        };
+        let watcher = dev_loop::watch(project_dir, &config)?;
+        Builds::Watched(tokio::spawn(dev_loop::run(live, watcher, fixed)))
+    } else {
+        first?;
+        Builds::Fixed {
+            _live: Box::new(live),
+        }
+    };
     Ok(RunningHost {
         local_addr,
-        http_component,
         broker,
-        stop,
         server,
-        _tasks: Tasks(tasks),
-        _epoch_ticker: epoch_ticker,
+        stop: Some(stop),
+        serving,
+        _builds: builds,
     })
 }
 
-/// Runs the service's `wasi:cli/run` until it returns, which a service
-/// should not do: its end is logged.
-async fn run_service(instances: Arc<Instances>, service: components::Service) {
-    let name = &service.component.name;
-    let mut admitted = match instances.admit(&service.component, Work::Service).await {
-        Ok(admitted) => admitted,
-        Err(why) => return log::warn(format_args!("devhost: {name} cannot start: {why}")),
-    };
-    let store = &mut admitted.store;
-    let ran = async {
-        let command = service.pre.instantiate_async(&mut *store).await?;
-        command.wasi_cli_run().call_run(&mut *store).await
-    };
-    match ran.await {
-        Ok(Ok(())) => log::warn(format_args!("devhost: {name} returned, and no longer runs")),
-        Ok(Err(())) => log::warn(format_args!("devhost: {name} failed, and no longer runs")),
-        Err(error) => log::warn(format_args!(
-            "devhost: {name} trapped, and no longer runs: {error:#}"
-        )),
+/// Builds (if asked) and loads the first build. Both failures are the
+/// same to a user: nothing to serve.
+async fn first_build(
+    options: &Options,
+    config: &ProjectConfig,
+    live: &mut Live,
+) -> anyhow::Result<()> {
+    if options.build {
+        build_command::run(&config.build, &options.project_dir).await?;
     }
+    live.load(config).await?;
+    Ok(())
 }
 
 /// Where to carry messages: `--nats-url` wins over `dev.data_nats_url`;

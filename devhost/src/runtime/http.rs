@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -51,17 +51,30 @@ pub struct HttpComponent {
     pub wasi_p3: bool,
 }
 
+/// Answers every request with the build serving now: a new build swaps
+/// itself in ([`HttpServer::serve`]) while requests run, and those finish
+/// on the build they started on.
 pub struct HttpServer {
-    instances: Arc<Instances>,
-    /// `None` for a project without an HTTP component: every request is 404.
-    serving: Option<Serving>,
+    current: RwLock<Arc<Current>>,
     /// No per-request log lines.
     quiet: bool,
 }
 
+/// What answers requests now.
+enum Current {
+    /// No build has loaded yet: every request is answered 503 with why.
+    NotServing(String),
+    Serving {
+        instances: Arc<Instances>,
+        /// `None` for a project without an HTTP component: every request
+        /// is 404.
+        http: Option<Serving>,
+    },
+}
+
 impl HttpComponent {
     /// The component typed by the `wasi:http` it exports, ready to serve.
-    fn serving(
+    pub fn serving(
         self,
         instances: &Arc<Instances>,
         p3_requests_per_instance: usize,
@@ -93,7 +106,7 @@ impl HttpComponent {
 }
 
 /// How the HTTP component's requests run.
-enum Serving {
+pub enum Serving {
     /// `wasi:http/incoming-handler@0.2`: each in a fresh instance, here.
     P2(Arc<ComponentInfo>, ProxyPre<ComponentState>),
     /// `wasi:http/handler@0.3`: as `http_p3.rs` runs them.
@@ -148,21 +161,49 @@ async fn serve_connection(stream: TcpStream, server: Arc<HttpServer>) {
 }
 
 impl HttpServer {
-    /// A server for `component`, if there is one. A WASI 0.3 instance
-    /// serves up to `p3_requests_per_instance` requests.
-    pub fn new(
-        instances: Arc<Instances>,
-        component: Option<HttpComponent>,
-        quiet: bool,
-        p3_requests_per_instance: usize,
-    ) -> anyhow::Result<Self> {
-        let serving =
-            component.map(|component| component.serving(&instances, p3_requests_per_instance));
-        Ok(Self {
-            instances,
-            serving: serving.transpose()?,
+    /// A server with nothing to serve yet: until [`Self::serve`], every
+    /// request is answered 503, saying `why`.
+    pub fn new(quiet: bool, why: String) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(Current::NotServing(why))),
             quiet,
-        })
+        }
+    }
+
+    /// Answers the next requests with `http` (none: every request is 404).
+    pub fn serve(&self, instances: Arc<Instances>, http: Option<Serving>) {
+        self.replace(Current::Serving { instances, http });
+    }
+
+    /// Answers the next requests 503, saying `why` (nothing has loaded).
+    pub fn not_serving(&self, why: String) {
+        self.replace(Current::NotServing(why));
+    }
+
+    /// Whether a build has loaded.
+    pub fn serves(&self) -> bool {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        matches!(**current, Current::Serving { .. })
+    }
+
+    /// The name of the component serving HTTP now, if one does.
+    pub fn component_name(&self) -> Option<String> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        match &**current {
+            Current::Serving {
+                http: Some(Serving::P2(component, _)),
+                ..
+            } => Some(component.name.clone()),
+            Current::Serving {
+                http: Some(Serving::P3(handler)),
+                ..
+            } => Some(handler.state().name().to_string()),
+            _ => None,
+        }
+    }
+
+    fn replace(&self, next: Current) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
     }
 
     async fn handle(&self, request: hyper::Request<Incoming>) -> Response<HyperOutgoingBody> {
@@ -170,15 +211,21 @@ impl HttpServer {
         let (method, path) = (request.method(), request.uri().path());
 
         let request_line = format!("{method} {path}");
-        let response = match &self.serving {
-            Some(Serving::P2(component, proxy)) => {
-                (self.call_p2(component, proxy, request, &request_line)).await
-            }
-            Some(Serving::P3(handler)) => self.call_p3(handler, request, &request_line).await,
-            None => text_response(
+        let current = Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner));
+        let response = match &*current {
+            Current::Serving {
+                instances,
+                http: Some(Serving::P2(component, proxy)),
+            } => (self.call_p2(instances, component, proxy, request, &request_line)).await,
+            Current::Serving {
+                http: Some(Serving::P3(handler)),
+                ..
+            } => self.call_p3(handler, request, &request_line).await,
+            Current::Serving { http: None, .. } => text_response(
                 StatusCode::NOT_FOUND,
                 "no component serves HTTP here (none exports wasi:http/incoming-handler or wasi:http/handler)\n",
             ),
+            Current::NotServing(why) => unavailable(why),
         };
 
         if !self.quiet {
@@ -193,6 +240,7 @@ impl HttpServer {
 
     async fn call_p2(
         &self,
+        instances: &Arc<Instances>,
         component: &Arc<ComponentInfo>,
         proxy: &ProxyPre<ComponentState>,
         request: hyper::Request<Incoming>,
@@ -202,7 +250,7 @@ impl HttpServer {
         // Past the component's share of the pool, the request waits here for
         // an instance, in arrival order, and is turned away only after the
         // admission wait.
-        let mut admitted = match self.instances.admit(component, Work::Call).await {
+        let mut admitted = match instances.admit(component, Work::Call).await {
             Ok(admitted) => admitted,
             Err(error) => return self.no_answer(name, error),
         };
@@ -229,7 +277,7 @@ impl HttpServer {
         };
 
         let call = GuestCall {
-            instances: Arc::clone(&self.instances),
+            instances: Arc::clone(instances),
             proxy: proxy.clone(),
             name: name.clone(),
         };
@@ -434,7 +482,12 @@ fn discard(mut body: HyperOutgoingBody) {
 /// No instance came free within the admission wait: 503, and when to try
 /// again. The host is at capacity, not broken.
 fn busy_response(busy: &Busy) -> Response<HyperOutgoingBody> {
-    let mut response = text_response(StatusCode::SERVICE_UNAVAILABLE, format!("{busy}\n"));
+    unavailable(&format!("{busy}\n"))
+}
+
+/// 503 saying `why`, and when to try again.
+fn unavailable(why: &str) -> Response<HyperOutgoingBody> {
+    let mut response = text_response(StatusCode::SERVICE_UNAVAILABLE, why.to_string());
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));

@@ -1,15 +1,17 @@
 //! Making instances: the Wasmtime engine, a fresh store for each call into
 //! a component, and the time limit every such call runs under.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use wasmtime::{
-    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
+    CacheStore, Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig,
     ProfilingStrategy, Store, UpdateDeadline,
 };
 
@@ -89,12 +91,34 @@ pub fn new_engine(max_instances: u32, component_model_async: bool) -> anyhow::Re
             .table_keep_resident(KEEP_RESIDENT_BYTES);
     }
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    // The dev loop compiles each new build of a component again; most of
+    // its functions are the same as in the last build, and Cranelift takes
+    // those from here instead of compiling them.
+    config.enable_incremental_compilation(Arc::new(CompiledFunctions::default()))?;
     // For `perf record`: write /tmp/perf-<pid>.map so compiled guest code
     // shows up by function name in `perf report`.
     if std::env::var_os("DEVHOST_PERFMAP").is_some() {
         config.profiler(ProfilingStrategy::PerfMap);
     }
     Ok(Engine::new(&config)?)
+}
+
+/// Cranelift's incremental compilation cache, in memory for the life of the
+/// host: each compiled function's code, by a hash of its input.
+#[derive(Debug, Default)]
+struct CompiledFunctions(Mutex<HashMap<Vec<u8>, Vec<u8>>>);
+
+impl CacheStore for CompiledFunctions {
+    fn get(&self, key: &[u8]) -> Option<Cow<'_, [u8]>> {
+        let functions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        functions.get(key).cloned().map(Cow::Owned)
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        let mut functions = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        functions.insert(key.to_vec(), value);
+        true
+    }
 }
 
 /// What every instance is made from: the engine, the host-wide key-value

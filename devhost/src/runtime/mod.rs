@@ -23,6 +23,10 @@ mod http;
 
 mod components;
 
+mod live;
+
+mod dev_loop;
+
 mod host;
 
 pub use admission::DEFAULT_ADMISSION_WAIT;

@@ -32,6 +32,8 @@ mod templates {
 mod host {
     mod cli;
     mod consumer_groups;
+    /// Watching, rebuilding, and swapping in each build while serving.
+    mod dev_loop;
     mod limits;
     mod nats;
     mod overload;

@@ -20,11 +20,10 @@ mod nats;
 mod nats_delivery;
 mod subject;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use wasmtime::component::{HasData, Linker};
 
 pub use consumer_group::ConsumerGroup;
@@ -70,9 +69,13 @@ impl Subscription {
 }
 
 /// The subscribers of this host and the transport their messages use.
+/// A new build may bring other subscribers ([`Broker::replace`]); the
+/// transport stays for the life of the host.
 pub struct Broker {
-    subscriptions: Vec<Arc<Subscription>>,
+    subscriptions: RwLock<Vec<Arc<Subscription>>>,
     transport: Transport,
+    /// With NATS, what receives each subscription's messages.
+    receivers: Mutex<nats_delivery::Receivers>,
 }
 
 pub enum Transport {
@@ -95,16 +98,21 @@ impl Default for Transport {
 }
 
 impl Broker {
+    /// A broker whose subscribers, if any, receive in-process messages
+    /// only: with NATS, [`Broker::replace`] subscribes them.
     pub fn new(subscriptions: Vec<Subscription>, transport: Transport) -> Self {
         Self {
-            subscriptions: subscriptions.into_iter().map(Arc::new).collect(),
+            subscriptions: RwLock::new(subscriptions.into_iter().map(Arc::new).collect()),
             transport,
+            receivers: Mutex::default(),
         }
     }
 
     /// This host's subscribers to `subject`.
     fn matching(&self, subject: &str) -> Vec<Arc<Subscription>> {
         self.subscriptions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
             .iter()
             .filter(|subscription| subscription.wants(subject))
             .cloned()
@@ -152,14 +160,50 @@ impl Broker {
         subscription.deliver(message).await
     }
 
-    /// Starts receiving messages for this host's subscribers: nothing to do
-    /// in-process (a publish delivers directly); with NATS, one subscription
-    /// per pattern, each received on the returned task.
-    pub async fn serve(&self, quiet: bool) -> anyhow::Result<Vec<JoinHandle<()>>> {
-        match &self.transport {
-            Transport::InProcess(_) => Ok(Vec::new()),
-            Transport::Nats(nats) => nats_delivery::serve(&self.subscriptions, nats, quiet).await,
-        }
+    /// Forgets every subscriber at once: their handlers' tasks end, and
+    /// NATS subscriptions stop without draining. For the host's end.
+    pub fn close(&self) {
+        self.subscriptions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        drop(std::mem::take(
+            &mut *self
+                .receivers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        ));
+    }
+
+    /// Makes `subscriptions` this host's subscribers in place of those it
+    /// had. In-process, a publish or request finds them from now on. With
+    /// NATS, each of their patterns is subscribed first, and only then are
+    /// the old subscriptions drained: their messages already on the way are
+    /// still handled, so none is lost. If subscribing fails, the old
+    /// subscribers stay.
+    pub async fn replace(
+        &self,
+        subscriptions: Vec<Subscription>,
+        quiet: bool,
+    ) -> anyhow::Result<()> {
+        let subscriptions: Vec<_> = subscriptions.into_iter().map(Arc::new).collect();
+        let receivers = match &self.transport {
+            Transport::InProcess(_) => nats_delivery::Receivers::default(),
+            Transport::Nats(nats) => nats_delivery::serve(&subscriptions, nats, quiet).await?,
+        };
+        *self
+            .subscriptions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = subscriptions;
+        let old = std::mem::replace(
+            &mut *self
+                .receivers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            receivers,
+        );
+        old.drain();
+        Ok(())
     }
 }
 

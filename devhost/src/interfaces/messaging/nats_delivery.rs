@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::nats::NatsClient;
@@ -14,14 +15,48 @@ use super::{ConsumerGroup, Subscription};
 use crate::interfaces::bindings::messaging_types::BrokerMessage;
 use crate::log;
 
+/// The tasks receiving a host's NATS subscriptions. Dropping them stops
+/// them at once; [`Receivers::drain`] lets them finish.
+#[derive(Default)]
+pub struct Receivers(Vec<Receiver>);
+
+struct Receiver {
+    task: JoinHandle<()>,
+    drain: Option<oneshot::Sender<()>>,
+}
+
+impl Receivers {
+    fn abort(&self) {
+        self.0.iter().for_each(|receiver| receiver.task.abort());
+    }
+
+    /// Unsubscribes each, and has the messages the server already sent it
+    /// handled, as usual.
+    pub fn drain(mut self) {
+        for receiver in &mut self.0 {
+            if let Some(drain) = receiver.drain.take() {
+                let _ = drain.send(());
+            }
+        }
+        // Detached: each ends once its last message is handed on.
+        self.0.clear();
+    }
+}
+
+impl Drop for Receivers {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
 /// Subscribes every pattern of every subscriber, in its consumer group, and
 /// returns the tasks that receive the messages.
 pub async fn serve(
     subscriptions: &[Arc<Subscription>],
     nats: &NatsClient,
     quiet: bool,
-) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    let mut receivers = Vec::new();
+) -> anyhow::Result<Receivers> {
+    let mut receivers = Receivers::default();
     for subscription in subscriptions {
         let name = &subscription.component;
         let group = &subscription.consumer_group;
@@ -33,8 +68,7 @@ pub async fn serve(
             let messages = match subscribed {
                 Ok(messages) => messages,
                 Err(error) => {
-                    // Stop what already started before failing.
-                    receivers.iter().for_each(JoinHandle::abort);
+                    // What already started stops as `receivers` drops.
                     return Err(error).with_context(|| {
                         format!("component {name}: cannot subscribe to {pattern}")
                     });
@@ -45,35 +79,54 @@ pub async fn serve(
                     "devhost: {name} subscribes to {pattern} in {group}"
                 ));
             }
-            receivers.push(tokio::spawn(receive(
+            let (drain, drained) = oneshot::channel();
+            let task = tokio::spawn(receive(
                 Arc::clone(subscription),
                 nats.clone(),
                 messages,
+                drained,
                 quiet,
-            )));
+            ));
+            receivers.0.push(Receiver {
+                task,
+                drain: Some(drain),
+            });
         }
     }
-    if let Err(error) = nats.sync_with_server().await {
-        receivers.iter().for_each(JoinHandle::abort);
-        return Err(error);
-    }
+    nats.sync_with_server().await?;
     Ok(receivers)
 }
 
-/// Hands each message of one NATS subscription to its own task.
+/// Hands each message of one NATS subscription to its own task, until
+/// told to drain: then it unsubscribes, and hands on what is left.
 async fn receive(
     subscription: Arc<Subscription>,
     nats: NatsClient,
     mut messages: async_nats::Subscriber,
+    mut drain: oneshot::Receiver<()>,
     quiet: bool,
 ) {
-    while let Some(message) = messages.next().await {
+    let handle_each = |message| {
         tokio::spawn(handle(
             Arc::clone(&subscription),
             nats.clone(),
             message,
             quiet,
         ));
+    };
+    loop {
+        tokio::select! {
+            message = messages.next() => match message {
+                Some(message) => handle_each(message),
+                None => return,
+            },
+            Ok(()) = &mut drain => break,
+        }
+    }
+    if messages.drain().await.is_ok() {
+        while let Some(message) = messages.next().await {
+            handle_each(message);
+        }
     }
 }
 

@@ -166,7 +166,7 @@ async fn chunked_body_over_the_limit(base: &str) {
 #[tokio::test]
 async fn tasks_get_the_workers_reply_under_devhost() {
     let host = start_host(".").await;
-    assert_eq!(host.http_component(), Some("http-api"));
+    assert_eq!(host.http_component().as_deref(), Some("http-api"));
     tasks_get_the_workers_reply(&Client::new(&host)).await;
 }
 
