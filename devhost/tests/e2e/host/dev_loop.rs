@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use test_support::DevhostProcess;
 use test_support::clones::{rename_package, renamed_copy, scratch, share_target, snapshot};
 use test_support::devhost_process::devhost_command;
 use test_support::nats_server::free_port;
+use test_support::{DevhostProcess, NatsServer};
 
 /// devhost on the project in `dir` as a user starts it: it builds first,
 /// and watches (no `--no-build`, no `--no-watch`). On a free port, unless
@@ -295,4 +295,29 @@ async fn steady_load_across_swaps_fails_no_request() {
         let body = format!("Hello from {build}!\n");
         assert!(seen.contains(&body), "no answer {body:?} among {seen:?}");
     }
+}
+
+/// task-leet over NATS, answering http-api on another host: a new build
+/// of the worker takes the same NATS subscriptions (it subscribes once),
+/// and its answers change.
+#[tokio::test]
+async fn nats_subscriptions_stay_through_a_swap() {
+    let nats = NatsServer::start();
+    let dir = renamed_copy("task-leet", "loop-worker");
+    edit(
+        &dir,
+        ".wash/config.yaml",
+        "nats://127.0.0.1:4222",
+        &nats.url(),
+    );
+    let mut worker = watching(&dir);
+    let api = DevhostProcess::crate_over_nats("http-api", &nats.url());
+    let task = r#"{"payload":"Hello World"}"#;
+    assert_eq!(api.post_task(task).await.body, "H3110 W0r1d");
+
+    edit(&dir, "src/leet.rs", "('e', _) => '3'", "('e', _) => 'E'");
+    build_serving(&mut worker, 2);
+    assert_eq!(api.post_task(task).await.body, "HE110 W0r1d");
+    let subscribed = worker.output().matches(" subscribes to ").count();
+    assert_eq!(subscribed, 2, "{}", worker.output());
 }
