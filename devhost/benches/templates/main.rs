@@ -288,7 +288,7 @@ fn rows(projects: &mut Vec<tempfile::TempDir>, upstream: &str, nats_url: &str) -
 fn dev_loops(changes: usize) -> Vec<(String, Vec<dev_loop::Reload>)> {
     let mut loops = vec![(
         "devhost".to_string(),
-        dev_loop::measure(&dev_loop::Looper::Devhost, changes),
+        dev_loop::measure(&dev_loop::Looper::Devhost, changes, "devhost"),
     )];
     let watchexec_installed = matches!(
         Command::new("watchexec").arg("--version").output(),
@@ -298,13 +298,16 @@ fn dev_loops(changes: usize) -> Vec<(String, Vec<dev_loop::Reload>)> {
         eprintln!("bench: no watchexec on the PATH: wash's dev loop is skipped");
         return loops;
     }
-    for wash in washes() {
+    for (index, wash) in washes().iter().enumerate() {
         let looper = dev_loop::Looper::WatchexecWash(wash.clone());
         let name = format!(
             "`watchexec -r -- wash dev`, wash {}",
             report::wash_build(wash)
         );
-        loops.push((name, dev_loop::measure(&looper, changes)));
+        loops.push((
+            name,
+            dev_loop::measure(&looper, changes, &format!("wash-{index}")),
+        ));
     }
     loops
 }

@@ -1,6 +1,7 @@
 //! Running `build.command`, as `wash dev` does before it serves.
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 
@@ -44,7 +45,13 @@ pub async fn run(build: &BuildConfig, project_dir: &Path) -> anyhow::Result<()> 
     let Some(command) = &build.command else {
         return Ok(());
     };
-    let mut child = Command::new("sh")
+    let mut child = Command::new("sh");
+    // Cargo colours its output only on a terminal, and it writes to a pipe
+    // here: on devhost's terminal, it is told to colour it all the same.
+    if std::io::stderr().is_terminal() && std::env::var_os("CARGO_TERM_COLOR").is_none() {
+        child.env("CARGO_TERM_COLOR", "always");
+    }
+    let mut child = child
         .arg("-c")
         .arg(command)
         .current_dir(project_dir)
@@ -83,7 +90,7 @@ async fn pass_on(stream: Option<impl AsyncRead + Unpin>) -> String {
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
         crate::log::warn(text);
-        kept.push_str(text);
+        kept.push_str(&without_colours(text));
         kept.push('\n');
         line.clear();
         // Trimmed now and then rather than at every line.
@@ -93,6 +100,27 @@ async fn pass_on(stream: Option<impl AsyncRead + Unpin>) -> String {
     }
     keep_end(&mut kept);
     kept
+}
+
+/// `text` without the terminal's colour codes (`ESC [ ... m`, and any
+/// other `ESC [` sequence): an HTTP answer is no terminal.
+fn without_colours(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.clone().next() == Some('[') {
+            // The sequence ends with its first character in `@`..=`~`.
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
 }
 
 /// Cuts `text` to its last [`KEPT_OUTPUT`] bytes (or a few more, to start
@@ -111,6 +139,13 @@ fn keep_end(text: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_codes_are_left_out_of_what_is_kept() {
+        let coloured = "\u{1b}[0m\u{1b}[1m\u{1b}[91merror\u{1b}[0m: expected `;`";
+        assert_eq!(without_colours(coloured), "error: expected `;`");
+        assert_eq!(without_colours("a \u{1b} b"), "a \u{1b} b");
+    }
 
     #[test]
     fn only_the_end_of_a_long_output_is_kept() {

@@ -51,10 +51,6 @@ impl ProjectWatcher {
             crate::log::warn(format_args!("devhost: warning: {error}"));
         }
         let ignored = builder.build()?;
-        let ignored_paths = ignored_paths
-            .iter()
-            .filter_map(|path| path.canonicalize().ok())
-            .collect();
 
         let (sender, events) = mpsc::unbounded_channel();
         let settings = notify::Config::default().with_follow_symlinks(false);
@@ -67,10 +63,11 @@ impl ProjectWatcher {
         let mut watching = Self {
             root,
             ignored,
-            ignored_paths,
+            ignored_paths: Vec::new(),
             events,
             watcher,
         };
+        watching.ignore(ignored_paths);
         // The project's own entries, and each folder under it but those
         // ignored: where the watcher needs one watch per folder (inotify),
         // `target/`'s thousands would cost far more than the sources'.
@@ -82,6 +79,15 @@ impl ProjectWatcher {
             }
         }
         Ok(watching)
+    }
+
+    /// Ignores changes under `paths` (and no longer those it ignored
+    /// before): the paths the project's components write.
+    pub fn ignore(&mut self, paths: &[PathBuf]) {
+        self.ignored_paths = paths
+            .iter()
+            .filter_map(|path| path.canonicalize().ok())
+            .collect();
     }
 
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@
 //! the log says which.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::live::Live;
@@ -26,6 +26,11 @@ pub struct Fixed {
 /// Watches the project's files, less its build output and volumes (the
 /// components write those themselves).
 pub fn watch(project_dir: &Path, config: &ProjectConfig) -> anyhow::Result<ProjectWatcher> {
+    ProjectWatcher::start(project_dir, &written_by_components(project_dir, config))
+}
+
+/// The project's volumes and component files, as `config` names them.
+fn written_by_components(project_dir: &Path, config: &ProjectConfig) -> Vec<PathBuf> {
     let mut ignored: Vec<_> = config
         .volumes(project_dir)
         .unwrap_or_default()
@@ -37,7 +42,7 @@ pub fn watch(project_dir: &Path, config: &ProjectConfig) -> anyhow::Result<Proje
         let service = config.service(project_dir, &environment);
         ignored.extend(components.into_iter().chain(service).map(|spec| spec.file));
     }
-    ProjectWatcher::start(project_dir, &ignored)
+    ignored
 }
 
 /// Rebuilds after each change, for as long as the host runs.
@@ -48,7 +53,12 @@ pub async fn run(mut live: Live, mut watcher: ProjectWatcher, fixed: Fixed) {
             "devhost: change in {}, rebuilding",
             watch::describe(&changed)
         ));
-        let Err(error) = rebuild(&mut live, &fixed, seen).await else {
+        let rebuilt = rebuild(&mut live, &fixed, seen).await;
+        // The config may name other volumes now.
+        if let Ok(config) = ProjectConfig::load(live.project_dir()) {
+            watcher.ignore(&written_by_components(live.project_dir(), &config));
+        }
+        let Err(error) = rebuilt else {
             continue;
         };
         log::warn(format_args!("devhost: {error:#}"));
