@@ -321,3 +321,26 @@ async fn nats_subscriptions_stay_through_a_swap() {
     let subscribed = worker.output().matches(" subscribes to ").count();
     assert_eq!(subscribed, 2, "{}", worker.output());
 }
+
+/// A component taken out of `.wash/config.yaml` is gone with the next
+/// build, and one put back is there again, without a restart.
+#[tokio::test]
+async fn a_component_removed_from_the_config_and_put_back() {
+    let dir = root_project("loop-members");
+    let mut host = watching(&dir);
+    let task = r#"{"payload":"Hello World"}"#;
+    assert_eq!(host.post_task(task).await.body, "H3110 W0r1d");
+
+    let config_path = dir.join(".wash/config.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let components = config.find("  components:").unwrap();
+    std::fs::write(&config_path, &config[..components]).unwrap();
+    build_serving(&mut host, 2);
+    let answer = host.post_task(task).await;
+    assert_eq!(answer.status, 502, "{answer:?}");
+    assert!(answer.body.contains("no subscriber"), "{answer:?}");
+
+    std::fs::write(&config_path, &config).unwrap();
+    build_serving(&mut host, 3);
+    assert_eq!(host.post_task(task).await.body, "H3110 W0r1d");
+}
