@@ -141,16 +141,22 @@ pub fn renamed_copy(template: &str, name: &str) -> PathBuf {
     let copies = scratch().join("renamed");
     std::fs::create_dir_all(&copies).unwrap();
     let copy = copies.join(name);
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(snapshot().join(template))
-        .arg(&copy)
-        .status()
-        .unwrap();
-    assert!(status.success(), "cp -r {template} failed");
+    cp_r(&snapshot().join(template), &copy);
     rename_package(&copy, template, name);
     share_target(&copy);
     copy
+}
+
+/// `cp -r <from> <to>`, as a user copies a template's folder: `to` is the
+/// copy (it must not exist yet).
+pub fn cp_r(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cp -r {} failed", from.display());
 }
 
 /// Renames the package `from` in `dir` to `to`, and its component file.

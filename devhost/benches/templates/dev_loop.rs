@@ -72,7 +72,20 @@ pub fn measure(looper: &Looper, changes: usize, slug: &str) -> Vec<Reload> {
         });
         greeting = next;
     }
+    stop(process);
     reloads
+}
+
+/// Stops the loop with SIGTERM, as Ctrl-C would, and waits for it: a
+/// SIGKILL (what dropping a `Process` sends) would leave watchexec's
+/// `wash dev` running.
+fn stop(mut process: Process) {
+    let status = Command::new("kill")
+        .args(["-TERM", &process.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    process.wait_for_exit(Duration::from_secs(30));
 }
 
 /// Starts the loop in `dir`, serving on `address`.

@@ -143,6 +143,19 @@ impl Loader {
             );
         };
         let mut components = Components::default();
+        // What the project no longer names is forgotten.
+        let files: Vec<&PathBuf> = specs
+            .iter()
+            .chain(&service)
+            .map(|spec| &spec.file)
+            .collect();
+        let names: Vec<&String> = specs
+            .iter()
+            .chain(&service)
+            .map(|spec| &spec.name)
+            .collect();
+        self.compiled.retain(|file, _| files.contains(&file));
+        self.slots.retain(|name, _| names.contains(&name));
         for spec in specs {
             let loaded = self
                 .load_one(spec, &volumes, share, &mut components)

@@ -5,12 +5,11 @@
 //! that its build output is its own (see `renamed_copy`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use test_support::clones::{rename_package, renamed_copy, scratch, share_target, snapshot};
+use test_support::clones::{cp_r, rename_package, renamed_copy, scratch, share_target, snapshot};
 use test_support::devhost_process::devhost_command;
 use test_support::nats_server::free_port;
 use test_support::{DevhostProcess, NatsServer};
@@ -154,13 +153,7 @@ fn root_project(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let (api, worker) = (format!("{name}-api"), format!("{name}-leet"));
     for (template, renamed) in [("http-api", &api), ("task-leet", &worker)] {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(snapshot().join(template))
-            .arg(dir.join(template))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        cp_r(&snapshot().join(template), &dir.join(template));
         rename_package(&dir.join(template), template, renamed);
     }
     let root = std::fs::read_to_string(snapshot().join("Cargo.toml")).unwrap();

@@ -7,9 +7,8 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
-use test_support::clones::{scratch, share_target, snapshot};
+use test_support::clones::{cp_r, scratch, share_target, snapshot};
 use test_support::wash::{Checkout, built_project, wash, wash_new_from};
 use test_support::workspace::{cargo_build, run_build_command};
 use test_support::{TEMPLATES, Template, workspace_root};
@@ -169,14 +168,8 @@ fn templates_copied_with_cp_r_build_outside_the_repository() {
     let copies = scratch().join("cp-r");
     std::fs::create_dir_all(&copies).unwrap();
     for template in TEMPLATES.map(|t| t.name) {
-        let status = Command::new("cp")
-            .arg("-r")
-            .arg(snapshot().join(template))
-            .arg(&copies)
-            .status()
-            .unwrap();
-        assert!(status.success(), "cp -r {template} failed");
         let copy = copies.join(template);
+        cp_r(&snapshot().join(template), &copy);
         share_target(&copy);
         let stderr = cargo_build(&copy, &["--offline", "--locked"]);
         assert!(
